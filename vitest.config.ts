@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // (kube-apiserver + etcd, Vault) that test/infra starts once per run.
 export default defineConfig({
   test: {
+    reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       {
         test: {
