@@ -1,0 +1,71 @@
+/**
+ * @internal Byte helpers shared by the modules of this package. Not exported from index.ts.
+ */
+import { BadInputError } from './errors.js';
+
+const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** @internal Standard, padded base64 (RFC 4648 section 4). */
+export function toBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+/**
+ * @internal Strict decoder: standard alphabet, padding required, no whitespace, and the
+ * unused bits of the last character must be zero, so every byte string has exactly one
+ * accepted encoding (Buffer.from(s, 'base64') alone silently skips invalid characters).
+ */
+export function fromBase64Strict(text: string, what: string): Uint8Array {
+  if (typeof text !== 'string') throw new BadInputError(`${what} must be a base64 string, got ${describeType(text)}`);
+  if (!BASE64_RE.test(text)) throw new BadInputError(`${what} is not valid base64 (standard alphabet, padded, no whitespace)`);
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.toString('base64') !== text) throw new BadInputError(`${what} is not canonical base64 (non-zero padding bits)`);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * @internal Decoder for Kubernetes Secret `data` values, as lenient as the API server
+ * (Go's base64.StdEncoding): CR and LF are ignored, padding is required.
+ */
+export function fromBase64Kubernetes(text: string, what: string): Uint8Array {
+  if (typeof text !== 'string') throw new BadInputError(`${what} must be a base64 string, got ${describeType(text)}`);
+  const compact = text.replace(/[\r\n]/g, '');
+  if (!BASE64_RE.test(compact)) throw new BadInputError(`${what} is not valid base64 (standard alphabet, padded); use stringData for plain text`);
+  const bytes = Buffer.from(compact, 'base64');
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** @internal */
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+/** @internal */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** @internal Describes a value's type for an error message without echoing the value. */
+export function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Uint8Array) return `${value.length} bytes`;
+  return `a ${typeof value}`;
+}
+
+/** @internal Checks a byte-array parameter's type and length. */
+export function checkBytes(value: unknown, length: number | undefined, what: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new BadInputError(`${what} must be a Uint8Array, got ${describeType(value)}`);
+  if (length !== undefined && value.length !== length) {
+    throw new BadInputError(`${what} must be ${length} bytes, got ${value.length}`);
+  }
+  return value;
+}
