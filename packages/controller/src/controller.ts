@@ -1,0 +1,280 @@
+import type { Clock, Timer } from './clock.js';
+import type { Config } from './config.js';
+import { EventRecorder } from './events.js';
+import { Informer, cacheKey } from './informer.js';
+import { KeyringStore } from './keys/keyring-store.js';
+import { publishPublicKeys } from './keys/publisher.js';
+import type { KubeClient } from './kube/client.js';
+import { errorFields } from './kube/errors.js';
+import { LeaderElector } from './leader.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import { reconcileSealedSecret, type Memo, type ReconcileDeps } from './reconcile/sealed-secret.js';
+import { sealedSecretView, secretView, type SealedSecretView, type SecretView } from './reconcile/views.js';
+import { ApiSecretWriter } from './secret-writer.js';
+import { ApiStatusWriter } from './status.js';
+import { WorkQueue } from './workqueue.js';
+import { MANAGED_BY_LABEL } from '@sealkit/core';
+import { MANAGED_BY_VALUE, SEALED_SECRETS_PATH } from './constants.js';
+
+/** Longest single timer; longer waits (a 30-day rotation) are re-checked at this interval. */
+const MAX_TIMER_MS = 60 * 60 * 1000;
+
+/**
+ * Wires informers, the work queue, the keyring and leader election together.
+ * Every replica keeps its caches and keys warm and serves HTTP; only the leader writes
+ * (Secrets, statuses, keys, the public-key ConfigMap).
+ */
+export class Controller {
+  readonly sealedSecrets: Informer<SealedSecretView>;
+  readonly secrets: Informer<SecretView>;
+  readonly keys: KeyringStore;
+  readonly queue: WorkQueue;
+  private readonly elector: LeaderElector | undefined;
+  private readonly events: EventRecorder;
+  private readonly memo = new Map<string, Memo>();
+  private leading = false;
+  private rotationTimer: Timer | undefined;
+  private resyncTimer: Timer | undefined;
+  private stopped = false;
+  private leaderWork: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly cfg: Config,
+    private readonly client: KubeClient,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {
+    const restarts = (informer: string) => (cause: string) => metrics.informerRestarts.inc({ informer, cause });
+    this.sealedSecrets = new Informer({
+      name: 'sealedsecrets',
+      client,
+      path: SEALED_SECRETS_PATH,
+      transform: sealedSecretView,
+      clock,
+      log,
+      onRestart: restarts('sealedsecrets'),
+    });
+    // Only Secrets labelled as ours: never a cache of every Secret in the cluster.
+    this.secrets = new Informer({
+      name: 'secrets',
+      client,
+      path: '/api/v1/secrets',
+      labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
+      transform: secretView,
+      clock,
+      log,
+      onRestart: restarts('secrets'),
+    });
+    this.keys = new KeyringStore({ client, namespace: cfg.namespace, clock, log, metrics });
+    this.events = new EventRecorder({ client, identity: cfg.identity, log, metrics });
+
+    const deps: ReconcileDeps = {
+      sealedSecret: (ns, n) => this.sealedSecrets.get(ns, n),
+      cachedSecret: (ns, n) => this.secrets.get(ns, n),
+      opener: () => this.keys.unsealer(),
+      secrets: new ApiSecretWriter(client),
+      status: new ApiStatusWriter(client),
+      events: this.events,
+      now: () => new Date(clock.now()),
+      memo: this.memo,
+      log,
+      metrics,
+    };
+    this.queue = new WorkQueue({
+      clock,
+      concurrency: cfg.workers,
+      backoffMaxMs: cfg.maxBackoffMs,
+      handler: async (key) => {
+        const r = await reconcileSealedSecret(key, deps);
+        metrics.reconciles.inc({ result: r.outcome });
+        return r.work;
+      },
+      onError: (key, err) => {
+        metrics.reconciles.inc({ result: 'error' });
+        metrics.reconcileErrors.inc({ reason: 'ApiError' });
+        const { namespace, name } = splitKey(key);
+        log.warn('reconcile failed; will retry', { namespace, name, ...errorFields(err) });
+      },
+    });
+    metrics.queueInFlight.collect(() => metrics.queueInFlight.set(this.queue.inFlight));
+    metrics.queueWaiting.collect(() => metrics.queueWaiting.set(this.queue.waiting));
+    metrics.cachedObjects.collect(() => {
+      metrics.cachedObjects.set(this.sealedSecrets.size, { informer: 'sealedsecrets' });
+      metrics.cachedObjects.set(this.secrets.size, { informer: 'secrets' });
+      metrics.cachedObjects.set(this.keys.informer.size, { informer: 'keys' });
+    });
+    const retries = metrics.queueRetries;
+    let seenRetries = 0;
+    metrics.queueDepth.collect(() => {
+      metrics.queueDepth.set(this.queue.depth);
+      retries.inc({}, this.queue.retriesTotal - seenRetries);
+      seenRetries = this.queue.retriesTotal;
+    });
+
+    this.sealedSecrets.on({
+      add: (ss) => this.queue.add(cacheKey(ss.namespace, ss.name)),
+      update: (ss, old) => {
+        // Our own status patches change only status: no need to look again.
+        if (ss.generation !== old.generation || ss.uid !== old.uid || ss.deleting !== old.deleting) {
+          this.queue.add(cacheKey(ss.namespace, ss.name));
+        }
+      },
+      delete: (ss) => {
+        const k = cacheKey(ss.namespace, ss.name);
+        this.memo.delete(k);
+        this.queue.forget(k);
+      },
+    });
+    // A managed Secret changed or vanished: its SealedSecret decides whether to restore it.
+    const secretChanged = (s: SecretView) => {
+      if (this.sealedSecrets.get(s.namespace, s.name)) this.queue.add(cacheKey(s.namespace, s.name));
+    };
+    this.secrets.on({ add: secretChanged, update: secretChanged, delete: secretChanged });
+    this.keys.onChange(() => {
+      // New keys may open what failed before; the leader also republishes the public keys.
+      this.enqueueAll();
+      if (this.leading) this.afterKeysChanged();
+    });
+
+    if (cfg.leaderElect) {
+      this.elector = new LeaderElector({
+        client,
+        namespace: cfg.namespace,
+        name: cfg.leaseName,
+        identity: cfg.identity,
+        clock,
+        log,
+        leaseDurationMs: cfg.leaseDurationMs,
+        renewDeadlineMs: cfg.renewDeadlineMs,
+        retryPeriodMs: cfg.retryPeriodMs,
+        onStartedLeading: () => this.startLeading(),
+        onStoppedLeading: () => this.stopLeading(),
+      });
+    }
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** Why /readyz says no (empty when ready). */
+  notReady(): string[] {
+    const why: string[] = [];
+    if (!this.sealedSecrets.hasSynced) why.push('SealedSecret cache not synced');
+    if (!this.secrets.hasSynced) why.push('Secret cache not synced');
+    if (!this.keys.hasSynced) why.push('key cache not synced');
+    else if (!this.keys.active()) why.push('no key loaded yet');
+    if (this.stopped) why.push('shutting down');
+    return why;
+  }
+
+  async start(): Promise<void> {
+    this.keys.start();
+    this.sealedSecrets.start();
+    this.secrets.start();
+    if (this.elector) this.elector.start();
+    else await this.startLeading();
+  }
+
+  private async startLeading(): Promise<void> {
+    this.leading = true;
+    this.metrics.leader.set(1);
+    this.leaderWork = this.leaderWork.then(async () => {
+      await Promise.all([this.keys.waitForSync(), this.sealedSecrets.waitForSync(), this.secrets.waitForSync()]);
+      if (!this.leading) return;
+      await this.rotateIfDue();
+      if (!this.leading) return;
+      this.afterKeysChanged();
+      this.enqueueAll();
+      this.queue.start();
+      this.scheduleResync();
+    });
+    // Not awaited: the elector must keep renewing the lease while caches fill.
+    this.leaderWork.catch((err) => this.log.error('leader start failed', errorFields(err)));
+  }
+
+  private async stopLeading(): Promise<void> {
+    this.leading = false;
+    this.metrics.leader.set(0);
+    this.rotationTimer?.cancel();
+    this.resyncTimer?.cancel();
+    await this.queue.pause();
+  }
+
+  private enqueueAll(): void {
+    for (const k of this.sealedSecrets.keys()) this.queue.add(k);
+  }
+
+  private scheduleResync(): void {
+    this.resyncTimer?.cancel();
+    if (this.cfg.resyncPeriodMs <= 0) return;
+    this.resyncTimer = this.clock.after(this.cfg.resyncPeriodMs, () => {
+      if (!this.leading) return;
+      this.enqueueAll();
+      this.scheduleResync();
+    });
+  }
+
+  /** Creates the first key, or a new one when the newest is older than the renew period. */
+  private async rotateIfDue(): Promise<void> {
+    try {
+      await this.keys.ensureKeys(this.cfg.keyRenewPeriodMs);
+    } catch (err) {
+      this.log.error('key check failed; will retry', errorFields(err));
+      this.scheduleRotation(10_000);
+      return;
+    }
+    this.scheduleRotation();
+  }
+
+  private scheduleRotation(inMs?: number): void {
+    this.rotationTimer?.cancel();
+    if (!this.leading) return;
+    let wait = inMs;
+    if (wait === undefined) {
+      const due = this.keys.nextRotation(this.cfg.keyRenewPeriodMs);
+      if (due === undefined) {
+        // No key visible yet (cache behind our own create), or rotation disabled: look again later.
+        if (this.keys.active() && this.cfg.keyRenewPeriodMs <= 0) return;
+        wait = 5_000;
+      } else wait = Math.max(0, due - this.clock.now());
+    }
+    this.rotationTimer = this.clock.after(Math.min(wait, MAX_TIMER_MS), () => void this.rotateIfDue());
+  }
+
+  private afterKeysChanged(): void {
+    this.scheduleRotation();
+    publishPublicKeys(this.client, this.cfg.namespace, this.keys.publicKeys()).then(
+      (changed) => changed && this.log.info('published public keys', { activeKeyId: this.keys.active()?.keyId ?? null }),
+      (err) => {
+        this.log.warn('could not publish public keys; will retry', errorFields(err));
+        this.clock.after(5_000, () => this.leading && this.afterKeysChanged());
+      },
+    );
+  }
+
+  /** Manual rotation (SIGUSR1): any replica may do it; all replicas load the new key by watch. */
+  async rotateNow(): Promise<string> {
+    return this.keys.createKey('manual rotation');
+  }
+
+  /** Graceful stop: finish in-flight reconciles, release the lease, stop watching. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.rotationTimer?.cancel();
+    this.resyncTimer?.cancel();
+    if (this.elector) await this.elector.stop();
+    else await this.stopLeading();
+    await this.queue.shutdown();
+    await Promise.race([this.events.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
+    await Promise.all([this.sealedSecrets.stop(), this.secrets.stop(), this.keys.stop()]);
+  }
+}
+
+function splitKey(key: string): { namespace: string; name: string } {
+  const i = key.indexOf('/');
+  return { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}

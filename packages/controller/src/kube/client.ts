@@ -1,0 +1,259 @@
+import http from 'node:http';
+import https from 'node:https';
+import { createInterface } from 'node:readline';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ApiError } from './errors.js';
+
+export type Verb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface KubeRequest {
+  method: Verb;
+  path: string;
+  query?: Query;
+  body?: unknown;
+  /** Defaults to application/json; patches name their strategy here. */
+  contentType?: string;
+}
+
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: any;
+}
+
+/**
+ * The whole Kubernetes surface the controller uses: JSON requests and watch streams.
+ * Small on purpose, so tests can hand the reconciler a fake and everything else runs for real.
+ */
+export interface KubeClient {
+  request<T = any>(req: KubeRequest): Promise<T>;
+  /** Streams watch events until the server ends the watch (resolves) or it fails (rejects). */
+  watch(path: string, query: Query, onEvent: (ev: WatchEvent) => void, signal: AbortSignal): Promise<void>;
+}
+
+export interface HttpKubeClientOptions {
+  /** Connections kept to the API server for ordinary requests (watches use their own). */
+  maxSockets?: number;
+  requestTimeoutMs?: number;
+  /** A watch that delivers nothing (not even a bookmark) for this long is considered dead. */
+  watchIdleTimeoutMs?: number;
+  userAgent?: string;
+}
+
+const AUTH_TTL_MS = 30_000;
+
+/**
+ * A thin transport over node:http(s) that takes server, TLS material and credentials from a
+ * client-node KubeConfig (kubeconfig files, in-cluster service-account tokens, exec plugins).
+ * Why not the generated API classes: the controller handles tens of thousands of objects, and
+ * plain JSON in and out (no model classes, no per-request file reads) keeps CPU and memory low;
+ * it also lets us choose patch types per call and keep error bodies out of logs.
+ */
+export class HttpKubeClient implements KubeClient {
+  private readonly server: URL;
+  private readonly isHttps: boolean;
+  private agent: http.Agent | undefined;
+  private watchAgent: http.Agent | undefined;
+  private auth: { headers: Record<string, string>; at: number } | undefined;
+  private readonly opts: Required<HttpKubeClientOptions>;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    options: HttpKubeClientOptions = {},
+  ) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    this.server = new URL(cluster.server);
+    this.isHttps = this.server.protocol === 'https:';
+    this.opts = {
+      maxSockets: options.maxSockets ?? 64,
+      requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+      watchIdleTimeoutMs: options.watchIdleTimeoutMs ?? 330_000,
+      userAgent: options.userAgent ?? 'sealkit-controller',
+    };
+  }
+
+  /** Credentials are re-read every 30 s so rotated service-account tokens are picked up. */
+  private async prepare(): Promise<Record<string, string>> {
+    const now = Date.now();
+    if (this.auth && now - this.auth.at < AUTH_TTL_MS && this.agent) return this.auth.headers;
+    const o: https.RequestOptions = {};
+    await this.kc.applyToHTTPSOptions(o);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(o.headers ?? {})) if (typeof v === 'string') headers[k] = v;
+    if (o.auth) headers['Authorization'] = 'Basic ' + Buffer.from(o.auth).toString('base64');
+    if (!this.agent) {
+      const tls: https.AgentOptions = {
+        ...(o.ca ? { ca: o.ca } : {}),
+        ...(o.cert ? { cert: o.cert } : {}),
+        ...(o.key ? { key: o.key } : {}),
+        ...(o.rejectUnauthorized !== undefined ? { rejectUnauthorized: o.rejectUnauthorized } : {}),
+        ...(o.servername ? { servername: o.servername } : {}),
+      };
+      const Agent = this.isHttps ? https.Agent : http.Agent;
+      this.agent = new Agent({ ...tls, keepAlive: true, maxSockets: this.opts.maxSockets, maxFreeSockets: this.opts.maxSockets });
+      this.watchAgent = new Agent({ ...tls, keepAlive: false });
+    }
+    this.auth = { headers, at: now };
+    return headers;
+  }
+
+  private url(path: string, query?: Query): URL {
+    const u = new URL(this.server.toString().replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
+    return u;
+  }
+
+  async request<T = any>(req: KubeRequest): Promise<T> {
+    const authHeaders = await this.prepare();
+    const u = this.url(req.path, req.query);
+    const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
+    const headers: Record<string, string> = {
+      ...authHeaders,
+      Accept: 'application/json',
+      'User-Agent': this.opts.userAgent,
+    };
+    if (payload) {
+      headers['Content-Type'] = req.contentType ?? 'application/json';
+      headers['Content-Length'] = String(payload.length);
+    }
+    const mod = this.isHttps ? https : http;
+    return new Promise<T>((resolve, reject) => {
+      const r = mod.request(u, { method: req.method, headers, agent: this.agent, timeout: this.opts.requestTimeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            if (body.length === 0) return resolve(undefined as T);
+            try {
+              resolve(JSON.parse(body.toString('utf8')) as T);
+            } catch {
+              reject(new ApiError(status, 'InvalidResponse', req.method, resourceOf(req.path)));
+            }
+            return;
+          }
+          reject(apiErrorFromBody(status, body, req.method, req.path));
+        });
+      });
+      r.on('timeout', () => r.destroy(new Error(`request timed out after ${this.opts.requestTimeoutMs} ms`)));
+      r.on('error', reject);
+      r.end(payload);
+    });
+  }
+
+  async watch(path: string, query: Query, onEvent: (ev: WatchEvent) => void, signal: AbortSignal): Promise<void> {
+    const authHeaders = await this.prepare();
+    const u = this.url(path, { ...query, watch: 'true' });
+    const mod = this.isHttps ? https : http;
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      let idle: NodeJS.Timeout | undefined;
+      const finish = (err?: unknown) => {
+        if (settled) return;
+        settled = true;
+        if (idle) clearTimeout(idle);
+        signal.removeEventListener('abort', onAbort);
+        r.destroy();
+        if (err) reject(err);
+        else resolve();
+      };
+      const onAbort = () => finish();
+      const touch = () => {
+        if (idle) clearTimeout(idle);
+        idle = setTimeout(() => finish(new Error('watch idle timeout')), this.opts.watchIdleTimeoutMs);
+        idle.unref();
+      };
+      const headers = { ...authHeaders, Accept: 'application/json', 'User-Agent': this.opts.userAgent };
+      const r = mod.request(u, { method: 'GET', headers, agent: this.watchAgent }, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status !== 200) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => finish(apiErrorFromBody(status, Buffer.concat(chunks), 'WATCH', path)));
+          res.on('error', finish);
+          return;
+        }
+        touch();
+        res.on('data', touch);
+        res.on('error', (e) => finish(e));
+        const lines = createInterface({ input: res, crlfDelay: Infinity });
+        lines.on('line', (line) => {
+          if (settled || line.length === 0) return;
+          let ev: WatchEvent;
+          try {
+            ev = JSON.parse(line) as WatchEvent;
+          } catch {
+            return finish(new Error('watch stream sent a line that is not JSON'));
+          }
+          try {
+            onEvent(ev);
+          } catch (e) {
+            finish(e);
+          }
+        });
+        lines.on('close', () => finish());
+      });
+      r.on('error', (e) => finish(e));
+      if (signal.aborted) return finish();
+      signal.addEventListener('abort', onAbort, { once: true });
+      touch();
+      r.end();
+    });
+  }
+
+  close(): void {
+    this.agent?.destroy();
+    this.watchAgent?.destroy();
+  }
+}
+
+function resourceOf(path: string): string {
+  // "/api/v1/namespaces/ns/secrets/name" -> "secrets ns/name": enough to say what failed.
+  const parts = path.split('?')[0]!.split('/').filter(Boolean);
+  const ns = parts.indexOf('namespaces');
+  if (ns >= 0 && parts.length > ns + 2) return `${parts.slice(ns + 2).join('/')} in ${parts[ns + 1]}`;
+  return parts.slice(-1)[0] ?? path;
+}
+
+/** Keeps reason, code and field names from a Status body; drops its messages and everything else. */
+export function apiErrorFromBody(status: number, body: Buffer, verb: string, path: string): ApiError {
+  let reason = httpReason(status);
+  let fields: string[] = [];
+  try {
+    const s = JSON.parse(body.toString('utf8')) as {
+      kind?: string;
+      reason?: string;
+      details?: { causes?: { field?: string }[] };
+    };
+    if (s && s.kind === 'Status') {
+      if (typeof s.reason === 'string' && /^[A-Za-z]{1,64}$/.test(s.reason)) reason = s.reason;
+      fields = (s.details?.causes ?? [])
+        .map((c) => c.field)
+        .filter((f): f is string => typeof f === 'string' && f.length < 200)
+        .slice(0, 10);
+    }
+  } catch {
+    // not a Status object: the status code is all we report
+  }
+  return new ApiError(status, reason, verb, resourceOf(path), fields);
+}
+
+function httpReason(status: number): string {
+  switch (status) {
+    case 400: return 'BadRequest';
+    case 401: return 'Unauthorized';
+    case 403: return 'Forbidden';
+    case 404: return 'NotFound';
+    case 409: return 'Conflict';
+    case 410: return 'Expired';
+    case 422: return 'Invalid';
+    case 429: return 'TooManyRequests';
+    case 500: return 'InternalError';
+    case 503: return 'ServiceUnavailable';
+    case 504: return 'Timeout';
+    default: return `HTTP${status}`;
+  }
+}

@@ -1,0 +1,125 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { generateKeyPair } from '@sealkit/core';
+import { systemClock } from './clock.js';
+import { parseConfig, USAGE, UsageError, type Config } from './config.js';
+import { Controller } from './controller.js';
+import { createHttpServer } from './http/server.js';
+import { KeyringStore } from './keys/keyring-store.js';
+import { HttpKubeClient } from './kube/client.js';
+import { errorFields } from './kube/errors.js';
+import { createLogger, type Logger } from './log.js';
+import { createMetrics } from './metrics.js';
+
+export const VERSION = '0.1.0';
+
+/** Exit codes, as for the CLI: 0 ok, 1 operational error, 2 usage error. */
+export const EXIT_OK = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_USAGE = 2;
+
+export function loadKubeConfig(cfg: Pick<Config, 'kubeconfig' | 'context'>): KubeConfig {
+  const kc = new KubeConfig();
+  if (cfg.kubeconfig) kc.loadFromFile(cfg.kubeconfig);
+  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+  else throw new UsageError('no kubeconfig: pass --kubeconfig FILE (or set KUBECONFIG), or run in a cluster');
+  if (cfg.context) kc.setCurrentContext(cfg.context);
+  return kc;
+}
+
+/**
+ * The whole controller process. Resolves to an exit code once the controller has stopped
+ * (SIGTERM/SIGINT); never throws. `signal` lets tests stop it without a process signal.
+ */
+export async function main(argv: readonly string[], signal?: AbortSignal): Promise<number> {
+  let cfg: Config;
+  try {
+    cfg = parseConfig(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`sealkit-controller: error: ${err.message}\n(see sealkit-controller --help)\n`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+  if (cfg.command === 'help') {
+    process.stdout.write(USAGE);
+    return EXIT_OK;
+  }
+  if (cfg.command === 'version') {
+    process.stdout.write(`sealkit-controller ${VERSION}\n`);
+    return EXIT_OK;
+  }
+  const log = createLogger(cfg.logLevel, undefined, { component: 'sealkit-controller' });
+  try {
+    const kc = loadKubeConfig(cfg);
+    const client = new HttpKubeClient(kc, { maxSockets: cfg.workers + 8, userAgent: `sealkit-controller/${VERSION}` });
+    try {
+      if (cfg.command === 'rotate') return await rotate(cfg, client, log);
+      return await run(cfg, client, log, signal);
+    } finally {
+      client.close();
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`sealkit-controller: error: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    log.error('controller failed', errorFields(err));
+    return EXIT_ERROR;
+  }
+}
+
+async function rotate(cfg: Config, client: HttpKubeClient, log: Logger): Promise<number> {
+  const store = new KeyringStore({ client, namespace: cfg.namespace, clock: systemClock, log });
+  const id = await store.createKey('manual rotation (rotate command)', generateKeyPair());
+  process.stdout.write(`${id}\n`);
+  return EXIT_OK;
+}
+
+async function run(cfg: Config, client: HttpKubeClient, log: Logger, signal?: AbortSignal): Promise<number> {
+  const metrics = createMetrics();
+  const controller = new Controller(cfg, client, systemClock, log, metrics);
+  const server = createHttpServer({ keys: controller.keys, metrics, log, notReady: () => controller.notReady() });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(cfg.listen.port, cfg.listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address();
+  log.info('starting', {
+    version: VERSION,
+    namespace: cfg.namespace,
+    listen: typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : String(addr),
+    identity: cfg.identity,
+    leaderElect: cfg.leaderElect,
+    workers: cfg.workers,
+  });
+
+  const stopped = new Promise<string>((resolve) => {
+    const onSignal = (name: string) => () => resolve(name);
+    const term = onSignal('SIGTERM');
+    const int = onSignal('SIGINT');
+    process.once('SIGTERM', term);
+    process.once('SIGINT', int);
+    signal?.addEventListener('abort', () => resolve('abort'), { once: true });
+  });
+  const onUsr1 = () => {
+    controller.rotateNow().catch((err) => log.error('manual rotation failed', errorFields(err)));
+  };
+  process.on('SIGUSR1', onUsr1);
+
+  await controller.start();
+  const why = await stopped;
+  log.info('shutting down', { signal: why });
+  process.off('SIGUSR1', onUsr1);
+  // Stop accepting HTTP first (readyz turns 503 through notReady), then the controller.
+  const closed = new Promise<void>((r) => server.close(() => r()));
+  server.closeIdleConnections();
+  await controller.stop();
+  setTimeout(() => server.closeAllConnections(), 2000).unref();
+  await closed;
+  log.info('stopped');
+  return EXIT_OK;
+}

@@ -1,0 +1,79 @@
+import { MANAGED_BY_LABEL } from '@sealkit/core';
+import { MANAGED_BY_VALUE, SEALED_SECRETS_GROUP_VERSION } from '../constants.js';
+import { contentHash, controllerUid, type OwnerReference, type SealedSecretView, type SecretView } from './views.js';
+
+export interface DesiredSecret {
+  namespace: string;
+  name: string;
+  type: string;
+  immutable: boolean;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** base64 values */
+  data: Record<string, string>;
+  ownerReference: OwnerReference;
+  hash: string;
+}
+
+/** The Secret a SealedSecret asks for, from its template and its opened values. */
+export function desiredSecret(ss: SealedSecretView, values: Record<string, Uint8Array>): DesiredSecret {
+  const data: Record<string, string> = {};
+  for (const k of Object.keys(values).sort()) data[k] = Buffer.from(values[k]!).toString('base64');
+  const labels = { ...ss.template.labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
+  const annotations = { ...ss.template.annotations };
+  const type = ss.template.type ?? 'Opaque';
+  const immutable = ss.template.immutable === true;
+  return {
+    namespace: ss.namespace,
+    name: ss.name,
+    type,
+    immutable,
+    labels,
+    annotations,
+    data,
+    ownerReference: {
+      apiVersion: SEALED_SECRETS_GROUP_VERSION,
+      kind: 'SealedSecret',
+      name: ss.name,
+      uid: ss.uid,
+      controller: true,
+      blockOwnerDeletion: true,
+    },
+    hash: contentHash({ type, immutable, labels, annotations, data }),
+  };
+}
+
+export type Decision =
+  /** No Secret of that name. */
+  | 'create'
+  /** Ours and already as desired. */
+  | 'none'
+  /** Ours (or opted in) and different: patch it. */
+  | 'update'
+  /** Ours (or opted in), but type or immutability forbid a patch: delete and create. */
+  | 'recreate'
+  /** Someone else's Secret: leave it alone and say so. */
+  | 'not-owned';
+
+/**
+ * The ownership rule: a Secret is ours when its controller ownerReference is this SealedSecret
+ * (same uid). Otherwise it is only touched when it carries the opt-in annotation
+ * sealkit.dev/managed: "true" — never because of a name match, a label, or an owner that merely
+ * looks like a SealedSecret of the same name.
+ */
+export function decide(live: SecretView | undefined, desired: DesiredSecret): Decision {
+  if (!live) return 'create';
+  const ours = controllerUid(live) === desired.ownerReference.uid;
+  if (!ours && !live.optIn) return 'not-owned';
+  if (ours && live.hash === desired.hash && hasOurOwnerRef(live, desired)) return 'none';
+  // The API server refuses to change a Secret's type, or anything of an immutable Secret but
+  // its metadata; we keep only a digest of the live content, so any content difference on an
+  // immutable Secret means delete and create.
+  if (live.type !== desired.type) return 'recreate';
+  if (live.immutable && live.hash !== desired.hash) return 'recreate';
+  return 'update';
+}
+
+function hasOurOwnerRef(live: SecretView, d: DesiredSecret): boolean {
+  return live.ownerReferences.some((r) => r.controller && r.uid === d.ownerReference.uid && r.kind === 'SealedSecret');
+}

@@ -1,0 +1,228 @@
+import type { Location } from '@sealkit/core';
+import { Reasons, type Reason } from '../constants.js';
+import type { EventSink } from '../events.js';
+import { ApiError, errorFields, isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import type { SecretApi } from '../secret-writer.js';
+import { nextStatus, type ReadyState, type StatusWriter } from '../status.js';
+import type { WorkResult } from '../workqueue.js';
+import { decide, desiredSecret, type Decision } from './desired.js';
+import type { SealedSecretView, SecretView } from './views.js';
+
+/** Opens one sealed value (core's Unsealer, with its per-ephemeral-key X25519 cache). */
+export interface Opener {
+  open(sealed: string, where: Location): Uint8Array;
+}
+
+/** What we remember of the last successful reconcile of a key, to skip repeated work. */
+export interface Memo {
+  uid: string;
+  generation: number;
+  /** resourceVersion of the Secret as we last wrote or verified it. */
+  secretResourceVersion: string;
+  /** The status we patched and the SealedSecret resourceVersion it was computed from. */
+  statusSig?: string;
+  statusFromRV?: string;
+}
+
+export interface ReconcileDeps {
+  sealedSecret(namespace: string, name: string): SealedSecretView | undefined;
+  cachedSecret(namespace: string, name: string): SecretView | undefined;
+  /** undefined until at least one key is loaded. */
+  opener(): Opener | undefined;
+  secrets: SecretApi;
+  status: StatusWriter;
+  events: EventSink;
+  now(): Date;
+  memo: Map<string, Memo>;
+  log: Logger;
+  metrics?: Metrics;
+  /** How soon to look again at a Secret we may not touch (we do not watch unlabelled Secrets). */
+  notOwnedRetryMs?: number;
+}
+
+export type Outcome = 'unchanged' | 'created' | 'updated' | 'recreated' | 'failed' | 'not_owned' | 'gone';
+
+export interface ReconcileResult {
+  outcome: Outcome;
+  work: WorkResult;
+  reason?: string;
+}
+
+const DONE: WorkResult = { kind: 'done' };
+
+/** Maps core's typed errors (by their stable code) to a condition reason. */
+export function unsealReason(err: unknown): Reason {
+  const code = (err as { code?: unknown } | null)?.code;
+  switch (code) {
+    case 'scope_mismatch': return Reasons.ScopeMismatch;
+    case 'unknown_key': return Reasons.UnknownKey;
+    case 'authentication_failed': return Reasons.AuthenticationFailed;
+    case 'unknown_version': return Reasons.UnsupportedVersion;
+    default: return Reasons.InvalidSealedValue;
+  }
+}
+
+const readyMessage = (ss: SealedSecretView) => {
+  const n = Object.keys(ss.encryptedData).length;
+  return `Secret ${ss.name} holds ${n} unsealed value${n === 1 ? '' : 's'}`;
+};
+
+/**
+ * One pass over one SealedSecret: open every value, then create or fix its Secret, then say so
+ * in status. Never writes a partial Secret, never touches a Secret it does not own, and leaves
+ * the last good Secret in place when opening fails.
+ */
+export async function reconcileSealedSecret(key: string, d: ReconcileDeps): Promise<ReconcileResult> {
+  const slash = key.indexOf('/');
+  const namespace = key.slice(0, slash);
+  const name = key.slice(slash + 1);
+  const ss = d.sealedSecret(namespace, name);
+  if (!ss || ss.deleting) {
+    // The garbage collector removes the Secret through its ownerReference.
+    d.memo.delete(key);
+    return { outcome: 'gone', work: DONE };
+  }
+  const okState: ReadyState = { ready: true, reason: Reasons.Unsealed, message: readyMessage(ss) };
+
+  // Fast path: nothing changed since we last made this Secret right.
+  const memo = d.memo.get(key);
+  const cached = d.cachedSecret(namespace, name);
+  if (
+    memo &&
+    memo.uid === ss.uid &&
+    memo.generation === ss.generation &&
+    cached &&
+    cached.resourceVersion === memo.secretResourceVersion &&
+    !statusNeeded(ss, okState, d)
+  ) {
+    return { outcome: 'unchanged', work: DONE };
+  }
+
+  if (ss.specError) {
+    return fail(ss, { ready: false, reason: Reasons.InvalidSpec, message: ss.specError }, d, DONE);
+  }
+  const opener = d.opener();
+  if (!opener) return { outcome: 'failed', reason: 'NoKeys', work: { kind: 'after', ms: 2000 } };
+
+  // Open every value first: all or nothing.
+  const values: Record<string, Uint8Array> = {};
+  const where = { namespace, name };
+  const started = performance.now();
+  const failures: { key: string; reason: Reason; message: string }[] = [];
+  for (const k of Object.keys(ss.encryptedData).sort()) {
+    try {
+      values[k] = opener.open(ss.encryptedData[k]!, where);
+    } catch (err) {
+      failures.push({ key: k, reason: unsealReason(err), message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  d.metrics?.unsealSeconds.observe((performance.now() - started) / 1000);
+  if (failures.length > 0) {
+    const f = failures[0]!;
+    const more = failures.length > 1 ? ` (and ${failures.length - 1} more value${failures.length > 2 ? 's' : ''})` : '';
+    const kept = cached ? '; the existing Secret was left unchanged' : '';
+    return fail(ss, { ready: false, reason: f.reason, message: `cannot open value "${f.key}": ${f.message}${more}${kept}` }, d, DONE);
+  }
+
+  const desired = desiredSecret(ss, values);
+  let live = cached;
+  let decision: Decision = decide(live, desired);
+  let written: SecretView | undefined;
+  try {
+    if (decision === 'create') {
+      try {
+        written = await d.secrets.create(desired);
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+        // A Secret we cannot see in our cache (not labelled as ours): read it and decide again.
+        live = await d.secrets.get(namespace, name);
+        if (!live) return { outcome: 'failed', reason: 'Conflict', work: { kind: 'retry' } };
+        decision = decide(live, desired);
+        if (decision === 'create') return { outcome: 'failed', reason: 'Conflict', work: { kind: 'retry' } };
+      }
+    }
+    if (decision === 'not-owned') {
+      const message =
+        `Secret ${namespace}/${name} exists and is not owned by this SealedSecret; sealkit will not overwrite it. ` +
+        `Delete it, or annotate it with sealkit.dev/managed=true to let sealkit take it over`;
+      return fail(ss, { ready: false, reason: Reasons.SecretNotOwned, message }, d, { kind: 'after', ms: d.notOwnedRetryMs ?? 30_000 });
+    }
+    if (decision === 'update') written = await d.secrets.update(live!, desired);
+    else if (decision === 'recreate') written = await d.secrets.recreate(live!, desired);
+  } catch (err) {
+    return writeFailed(ss, err, d);
+  }
+
+  const outcome: Outcome =
+    decision === 'create' ? 'created' : decision === 'update' ? 'updated' : decision === 'recreate' ? 'recreated' : 'unchanged';
+  if (written) {
+    d.metrics?.secretWrites.inc({ op: decision === 'recreate' ? 'recreate' : decision });
+    const drift = memo && memo.uid === ss.uid && memo.generation === ss.generation;
+    if (drift) {
+      d.events.emit(ss, 'Normal', 'SecretRestored', `Secret ${name} was changed or deleted outside sealkit and has been restored`);
+    } else {
+      d.events.emit(ss, 'Normal', Reasons.Unsealed, `Secret ${name} ${decision === 'create' ? 'created' : 'updated'}`);
+    }
+    d.log.info('secret written', { namespace, name, op: decision, drift: Boolean(drift) });
+  }
+  const secretRV = (written ?? live)!.resourceVersion;
+  const prevMemo = d.memo.get(key);
+  d.memo.set(key, { ...prevMemo, uid: ss.uid, generation: ss.generation, secretResourceVersion: secretRV });
+  await writeStatus(ss, okState, d);
+  return { outcome, work: DONE };
+}
+
+function statusSig(ss: SealedSecretView, s: ReadyState): string {
+  return `${ss.uid}|${ss.generation}|${s.ready}|${s.reason}|${s.message}`;
+}
+
+/** True when the status must still be written (our cache may lag behind our own last patch). */
+function statusNeeded(ss: SealedSecretView, state: ReadyState, d: ReconcileDeps): boolean {
+  if (!nextStatus(ss, state, d.now())) return false;
+  const m = d.memo.get(`${ss.namespace}/${ss.name}`);
+  return !(m && m.statusFromRV === ss.resourceVersion && m.statusSig === statusSig(ss, state));
+}
+
+async function writeStatus(ss: SealedSecretView, state: ReadyState, d: ReconcileDeps): Promise<boolean> {
+  if (!statusNeeded(ss, state, d)) return false;
+  const next = nextStatus(ss, state, d.now())!;
+  try {
+    await d.status.patch(ss, next);
+  } catch (err) {
+    // Deleted or replaced meanwhile: nothing to report on.
+    if (isNotFound(err) || isConflict(err)) return false;
+    throw err;
+  }
+  d.metrics?.statusPatches.inc();
+  const key = `${ss.namespace}/${ss.name}`;
+  const m = d.memo.get(key);
+  const sig = { statusSig: statusSig(ss, state), statusFromRV: ss.resourceVersion };
+  d.memo.set(key, m ? { ...m, ...sig } : { uid: ss.uid, generation: -1, secretResourceVersion: '', ...sig });
+  return true;
+}
+
+async function fail(ss: SealedSecretView, state: ReadyState, d: ReconcileDeps, work: WorkResult): Promise<ReconcileResult> {
+  d.metrics?.reconcileErrors.inc({ reason: state.reason });
+  const wasSame = ss.status.ready?.status === 'False' && ss.status.ready.reason === state.reason;
+  const patched = await writeStatus(ss, state, d);
+  if (patched && !wasSame) {
+    d.events.emit(ss, 'Warning', state.reason, state.message);
+    d.log.warn('sealed secret not ready', { namespace: ss.namespace, name: ss.name, reason: state.reason });
+  }
+  return { outcome: state.reason === Reasons.SecretNotOwned ? 'not_owned' : 'failed', reason: state.reason, work };
+}
+
+/** API failures on the Secret: transient ones are retried quietly; others are also reported. */
+async function writeFailed(ss: SealedSecretView, err: unknown, d: ReconcileDeps): Promise<ReconcileResult> {
+  const transient =
+    !(err instanceof ApiError) || err.statusCode === 409 || err.statusCode === 429 || err.statusCode >= 500;
+  d.log.warn('secret write failed', { namespace: ss.namespace, name: ss.name, ...errorFields(err) });
+  if (transient) {
+    d.metrics?.reconcileErrors.inc({ reason: 'ApiError' });
+    return { outcome: 'failed', reason: 'ApiError', work: { kind: 'retry' } };
+  }
+  const message = `could not write Secret ${ss.name}: ${(err as ApiError).message}`;
+  return fail(ss, { ready: false, reason: Reasons.WriteFailed, message }, d, { kind: 'retry' });
+}

@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import type { Cached } from '../informer.js';
+import { OPT_IN_ANNOTATION, MANAGED_BY_VALUE } from '../constants.js';
+import { MANAGED_BY_LABEL } from '@sealkit/core';
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime?: string;
+  observedGeneration?: number;
+}
+
+/** What the controller keeps of a SealedSecret: identity, spec, and the part of status it owns. */
+export interface SealedSecretView extends Cached {
+  uid: string;
+  generation: number;
+  deleting: boolean;
+  encryptedData: Record<string, string>;
+  template: {
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    type: string | undefined;
+    immutable: boolean | undefined;
+  };
+  status: { observedGeneration: number | undefined; ready: Condition | undefined };
+  /** Why the spec cannot be used, when it is malformed (the CRD schema should prevent it). */
+  specError: string | undefined;
+}
+
+/**
+ * What the controller keeps of a managed Secret: identity, ownership, and a digest of the content
+ * it manages. The values themselves are not kept: comparing digests tells "already up to date".
+ */
+export interface SecretView extends Cached {
+  uid: string;
+  type: string;
+  immutable: boolean;
+  ownerReferences: OwnerReference[];
+  optIn: boolean;
+  managedLabel: boolean;
+  hash: string;
+}
+
+const strMap = (v: unknown): Record<string, string> => {
+  const out: Record<string, string> = {};
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
+  }
+  return out;
+};
+
+export function sealedSecretView(raw: any): SealedSecretView {
+  const md = raw?.metadata ?? {};
+  const spec = raw?.spec;
+  const tpl = spec?.template ?? {};
+  let specError: string | undefined;
+  if (!spec || typeof spec !== 'object') specError = 'spec is missing';
+  else if (!spec.encryptedData || typeof spec.encryptedData !== 'object' || Array.isArray(spec.encryptedData))
+    specError = 'spec.encryptedData must be a map of key to sealed value';
+  const conds: any[] = Array.isArray(raw?.status?.conditions) ? raw.status.conditions : [];
+  const ready = conds.find((c) => c?.type === 'Ready');
+  return {
+    namespace: md.namespace ?? '',
+    name: md.name ?? '',
+    resourceVersion: md.resourceVersion ?? '',
+    uid: md.uid ?? '',
+    generation: Number(md.generation ?? 0),
+    deleting: Boolean(md.deletionTimestamp),
+    encryptedData: strMap(spec?.encryptedData),
+    template: {
+      labels: strMap(tpl.metadata?.labels),
+      annotations: strMap(tpl.metadata?.annotations),
+      type: typeof tpl.type === 'string' && tpl.type ? tpl.type : undefined,
+      immutable: typeof tpl.immutable === 'boolean' ? tpl.immutable : undefined,
+    },
+    status: {
+      observedGeneration: typeof raw?.status?.observedGeneration === 'number' ? raw.status.observedGeneration : undefined,
+      ready: ready
+        ? {
+            type: 'Ready',
+            status: ready.status,
+            reason: String(ready.reason ?? ''),
+            message: String(ready.message ?? ''),
+            lastTransitionTime: ready.lastTransitionTime,
+            observedGeneration: typeof ready.observedGeneration === 'number' ? ready.observedGeneration : undefined,
+          }
+        : undefined,
+    },
+    specError,
+  };
+}
+
+export interface SecretContent {
+  type: string;
+  immutable: boolean;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  data: Record<string, string>;
+}
+
+/** Digest of the content sealkit manages; equal digests mean no write is needed. */
+export function contentHash(c: SecretContent): string {
+  const sorted = (m: Record<string, string>) => Object.keys(m).sort().map((k) => [k, m[k]]);
+  return createHash('sha256')
+    .update(
+      JSON.stringify([c.type, c.immutable, sorted(c.labels), sorted(c.annotations), sorted(c.data)]),
+    )
+    .digest('base64');
+}
+
+export function secretView(raw: any): SecretView {
+  const md = raw?.metadata ?? {};
+  const labels = strMap(md.labels);
+  const annotations = strMap(md.annotations);
+  const type = typeof raw?.type === 'string' && raw.type ? raw.type : 'Opaque';
+  const immutable = raw?.immutable === true;
+  return {
+    namespace: md.namespace ?? '',
+    name: md.name ?? '',
+    resourceVersion: md.resourceVersion ?? '',
+    uid: md.uid ?? '',
+    type,
+    immutable,
+    ownerReferences: Array.isArray(md.ownerReferences)
+      ? md.ownerReferences.map((r: any) => ({
+          apiVersion: String(r.apiVersion),
+          kind: String(r.kind),
+          name: String(r.name),
+          uid: String(r.uid),
+          ...(r.controller !== undefined ? { controller: Boolean(r.controller) } : {}),
+          ...(r.blockOwnerDeletion !== undefined ? { blockOwnerDeletion: Boolean(r.blockOwnerDeletion) } : {}),
+        }))
+      : [],
+    optIn: annotations[OPT_IN_ANNOTATION] === 'true',
+    managedLabel: labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE,
+    hash: contentHash({ type, immutable, labels, annotations, data: strMap(raw?.data) }),
+  };
+}
+
+/** The uid of the object that controls this Secret (ownerReference with controller=true). */
+export function controllerUid(s: SecretView): string | undefined {
+  return s.ownerReferences.find((r) => r.controller)?.uid;
+}
