@@ -36,6 +36,7 @@ export class RemoteWorkQueue {
   private running = false;
   private shuttingDown = false;
   private idleWaiters: (() => void)[] = [];
+  private drainWaiters: (() => void)[] = [];
   /** Keys taken from each lane, for metrics and tests. */
   readonly taken: Record<Lane, number> = { urgent: 0, refresh: 0 };
 
@@ -120,7 +121,7 @@ export class RemoteWorkQueue {
   /** Resolves when nothing is queued or running (delayed keys do not count). */
   async drained(): Promise<void> {
     while (this.depth > 0 || this.processing.size > 0) {
-      await new Promise<void>((r) => this.idleWaiters.push(r));
+      await new Promise<void>((r) => this.drainWaiters.push(r));
     }
   }
 
@@ -176,7 +177,8 @@ export class RemoteWorkQueue {
     } else {
       this.dirty.delete(key);
     }
-    if (this.processing.size === 0 || this.depth === 0) for (const w of this.idleWaiters.splice(0)) w();
+    if (this.processing.size === 0) for (const w of this.idleWaiters.splice(0)) w();
     this.pump();
+    if (this.processing.size === 0 && this.depth === 0) for (const w of this.drainWaiters.splice(0)) w();
   }
 }
