@@ -1,0 +1,51 @@
+import { Unsealer, unsealSealedSecret, validateSealedSecret, type SecretManifest } from '@sealkit/core';
+import { withContext } from '../errors.js';
+import { PRIVATE_FILE_MODE, writeFileAtomic } from '../files.js';
+import { loadKeyring } from '../keys.js';
+import { describeObject, formatManifests, parseManifests, readInput, type OutputFormat } from '../manifests.js';
+import type { RegisterCommand } from './context.js';
+import { collect, inputFileOption, outputFormatOption, writeFileOption } from './options.js';
+
+interface UnsealFlags {
+  key?: string[];
+  file?: string;
+  write?: string;
+  output?: OutputFormat;
+}
+
+export const registerUnseal: RegisterCommand = (program, { io }) => {
+  program
+    .command('unseal')
+    .description('recovery: decrypt SealedSecrets back into Secrets with a private key, offline')
+    .option('--key <file>', 'private key(s) (PKCS#8 PEM, e.g. sealkit.key); repeat to try several', collect)
+    .addOption(inputFileOption())
+    .addOption(writeFileOption())
+    .addOption(outputFormatOption())
+    .addHelpText(
+      'after',
+      `
+Prints plaintext Secrets: use it for disaster recovery, and prefer -w (written with mode 0600)
+over a terminal. Each value must be found at the namespace/name it was sealed for.
+
+Examples:
+  sealkit unseal --key recovery/sealkit.key -f db.sealed.yaml
+  cat sealed/*.yaml | sealkit unseal --key old.key --key new.key -w secrets.yaml
+  sealkit unseal --key sealkit.key -f db.sealed.yaml -o json | jq -r '.data.password | @base64d'`,
+    )
+    .action(async (flags: UnsealFlags) => {
+      const keyring = await loadKeyring(flags.key ?? []);
+      const { source, data } = await readInput(io, { file: flags.file }, 'SealedSecret manifests');
+      const unsealer = new Unsealer(keyring);
+      const secrets: SecretManifest[] = [];
+      for (const input of parseManifests(data, source)) {
+        const what = describeObject(input);
+        const sealed = withContext(what, () => validateSealedSecret(input.value));
+        // Core names the data key that failed (spec.encryptedData.KEY), we name the object.
+        secrets.push(withContext(what, () => unsealSealedSecret(sealed, unsealer)));
+      }
+      const text = formatManifests(secrets, flags.output ?? 'yaml');
+      // Plaintext: the file is created readable by its owner only.
+      if (flags.write === undefined) io.writeOut(text);
+      else await writeFileAtomic(flags.write, text, PRIVATE_FILE_MODE);
+    });
+};

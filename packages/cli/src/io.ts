@@ -1,0 +1,28 @@
+/**
+ * The process streams a command may touch, as a small interface so a command can be run
+ * in-process by a unit test. Commands write to stdout only once all their work succeeded,
+ * so a failing command never leaves half an output behind.
+ */
+export interface Io {
+  readStdin(): Promise<Buffer>;
+  readonly stdinIsTTY: boolean;
+  writeOut(text: string): void;
+  writeErr(text: string): void;
+}
+
+export function processIo(): Io {
+  // `sealkit seal ... | head -1` closes the pipe early: that is not an error worth a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+  return {
+    async readStdin() {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    },
+    stdinIsTTY: process.stdin.isTTY === true,
+    writeOut: (text) => void process.stdout.write(text),
+    writeErr: (text) => void process.stderr.write(text),
+  };
+}

@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import type { RegisterCommand } from './commands/context.js';
+import { registerInspect } from './commands/inspect.js';
+import { registerKeygen } from './commands/keygen.js';
+import { registerSeal } from './commands/seal.js';
+import { registerUnseal } from './commands/unseal.js';
+import { EXIT_OK, EXIT_USAGE, ExitError, formatError, toExitError } from './errors.js';
+import { processIo, type Io } from './io.js';
+
+const COMMANDS: readonly RegisterCommand[] = [registerSeal, registerUnseal, registerKeygen, registerInspect];
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(io: Io): Command {
+  const program = new Command('sealkit')
+    .description('sealed Kubernetes Secrets for GitOps: seal offline, commit the ciphertext, the cluster opens it')
+    .version(version(), '-V, --version', 'print the version')
+    .option('--debug', 'print stack traces on errors')
+    .helpOption('-h, --help', 'show help')
+    .helpCommand('help [command]', 'show help for a command')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    // Help goes to our streams; error messages are printed once, by main()'s handler.
+    .configureOutput({ writeOut: (s) => io.writeOut(s), writeErr: (s) => io.writeErr(s), outputError: () => undefined })
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 success, 1 operational error, 2 usage error.
+
+Examples:
+  sealkit keygen --out ./keys
+  kubectl create secret generic db -n prod --from-literal=password=s3cr3t --dry-run=client -o yaml \\
+    | sealkit seal --cert keys/sealkit.pub > db.sealed.yaml
+  sealkit inspect -f db.sealed.yaml
+  sealkit unseal --key keys/sealkit.key -f db.sealed.yaml`,
+    );
+  const ctx = { io };
+  for (const register of COMMANDS) register(program, ctx);
+  return program;
+}
+
+/** Commander messages, made safe: never echo an argument that may be a plaintext value. */
+function commanderMessage(err: CommanderError): string {
+  let message = err.message.replace(/^error: /, '');
+  // `--from-literl=password=x`: keep the flag, drop what follows '='.
+  message = message.replace(/'(--?[^'=\s]+)=[^']*'/g, "'$1=...'");
+  // "Expected 1 argument but got 2: db, hunter2." -> drop the list.
+  message = message.replace(/(got \d+):[^\n]*/, '$1.');
+  return message;
+}
+
+/** The subcommand named on the command line, for the `--help` hint. */
+function subcommandOf(program: Command, argv: readonly string[]): string | undefined {
+  const names = new Set(program.commands.map((c) => c.name()));
+  return argv.find((a) => names.has(a));
+}
+
+function fromCommander(err: CommanderError, program: Command, argv: readonly string[]): ExitError | number {
+  switch (err.code) {
+    case 'commander.helpDisplayed':
+    case 'commander.version':
+      return EXIT_OK;
+    case 'commander.help':
+      // `sealkit` alone: help went to stderr.
+      return EXIT_USAGE;
+    default: {
+      const sub = subcommandOf(program, argv);
+      return new ExitError(commanderMessage(err), {
+        exitCode: EXIT_USAGE,
+        hint: `see 'sealkit${sub === undefined ? '' : ` ${sub}`} --help'`,
+        cause: err,
+      });
+    }
+  }
+}
+
+/**
+ * Runs the CLI and resolves to the exit code. Never throws, never calls process.exit: the one
+ * place where every failure becomes a single `sealkit: error:` line.
+ */
+export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
+  const end = argv.indexOf('--');
+  const debug = (end < 0 ? argv : argv.slice(0, end)).includes('--debug');
+  let program: Command | undefined;
+  try {
+    program = buildProgram(io);
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT_OK;
+  } catch (err) {
+    let exitError: ExitError;
+    if (err instanceof CommanderError && program !== undefined) {
+      const mapped = fromCommander(err, program, argv);
+      if (typeof mapped === 'number') return mapped;
+      exitError = mapped;
+    } else {
+      exitError = toExitError(err);
+    }
+    try {
+      io.writeErr(formatError(exitError, debug));
+    } catch {
+      // stderr is gone: nothing more we can do, the exit code still tells.
+    }
+    return exitError.exitCode;
+  }
+}

@@ -1,0 +1,165 @@
+import { isMap, isScalar, parseAllDocuments, Scalar, type Document } from 'yaml';
+import { isDeepStrictEqual } from 'node:util';
+import { ExitError } from './errors.js';
+import { toYaml } from './manifests.js';
+
+/**
+ * In-place edits of a committed SealedSecret file for `seal --merge-into`.
+ *
+ * Goal: the Git diff shows only the keys that changed. Every other byte of the file (comments,
+ * quoting, indentation, key order, the other sealed values) stays as it was. YAML files are
+ * edited by splicing the text at the source ranges the `yaml` parser reports for each node;
+ * when the layout is unusual (flow mapping, block scalars) we fall back to editing the parsed
+ * Document, which keeps comments and values but may re-indent. Either way the result is
+ * re-parsed and checked before it is written.
+ */
+
+export interface SealedFile {
+  readonly format: 'yaml' | 'json';
+  /** All objects of the file (a JSON file holds one). */
+  readonly objects: readonly unknown[];
+}
+
+/** The encryptedData keys to set (added or replaced), in order. */
+export type Changes = ReadonlyArray<readonly [key: string, sealed: string]>;
+
+function isJson(text: string): boolean {
+  return text.trimStart().startsWith('{');
+}
+
+export function parseSealedFile(text: string, path: string): SealedFile {
+  if (isJson(text)) {
+    try {
+      return { format: 'json', objects: [JSON.parse(text) as unknown] };
+    } catch {
+      throw new ExitError(`--merge-into ${path}: not valid JSON`);
+    }
+  }
+  const docs = parseAllDocuments(text);
+  const objects: unknown[] = [];
+  for (const doc of docs) {
+    const error = doc.errors[0];
+    if (error !== undefined) {
+      const at = error.linePos?.[0];
+      throw new ExitError(`--merge-into ${path}: invalid YAML${at === undefined ? '' : ` at line ${at.line}, column ${at.col}`}`);
+    }
+    objects.push(doc.toJS({ maxAliasCount: 100 }));
+  }
+  return { format: 'yaml', objects };
+}
+
+function withChanges(obj: unknown, changes: Changes): unknown {
+  const copy = structuredClone(obj) as { spec?: { encryptedData?: Record<string, string> } };
+  copy.spec ??= {};
+  copy.spec.encryptedData ??= {};
+  for (const [key, sealed] of changes) copy.spec.encryptedData[key] = sealed;
+  return copy;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** A scalar in the style of the node it replaces (or of its neighbours, for a new key). */
+function renderScalar(value: string, style: Scalar['type']): string {
+  if (!BASE64.test(value)) return JSON.stringify(value);
+  if (style === Scalar.QUOTE_DOUBLE) return `"${value}"`;
+  if (style === Scalar.QUOTE_SINGLE) return `'${value}'`;
+  return toYaml(value).trimEnd();
+}
+
+interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** Splices the changes into the text of one document; undefined when the layout is not a simple block map. */
+function spliceYaml(text: string, doc: Document, changes: Changes): string | undefined {
+  const map = doc.getIn(['spec', 'encryptedData'], true);
+  if (!isMap(map) || map.flow === true || map.items.length === 0) return undefined;
+  const edits: Edit[] = [];
+  const byKey = new Map<string, Scalar>();
+  let lastValueEnd = 0;
+  for (const pair of map.items) {
+    const { key, value } = pair;
+    if (!isScalar(key) || typeof key.value !== 'string' || !isScalar(value) || value.range === undefined || value.range === null) {
+      return undefined;
+    }
+    const [start, end] = value.range;
+    if (text.slice(start, end).includes('\n')) return undefined;
+    if (value.type !== Scalar.PLAIN && value.type !== Scalar.QUOTE_DOUBLE && value.type !== Scalar.QUOTE_SINGLE) return undefined;
+    byKey.set(key.value, value);
+    lastValueEnd = Math.max(lastValueEnd, end);
+  }
+  const firstKey = map.items[0]?.key;
+  if (!isScalar(firstKey) || firstKey.range === undefined || firstKey.range === null) return undefined;
+  const lineStart = text.lastIndexOf('\n', firstKey.range[0] - 1) + 1;
+  const indent = text.slice(lineStart, firstKey.range[0]);
+  if (!/^ *$/.test(indent)) return undefined;
+  const style = byKey.values().next().value?.type;
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const newline = text.indexOf('\n', lastValueEnd);
+  const insertAt = newline < 0 ? text.length : newline + 1;
+  let inserted = newline < 0 ? eol : '';
+  for (const [key, sealed] of changes) {
+    const node = byKey.get(key);
+    if (node !== undefined) {
+      const [start, end] = node.range as [number, number, number];
+      edits.push({ start, end, text: renderScalar(sealed, node.type) });
+    } else {
+      inserted += `${indent}${toYaml(key).trimEnd()}: ${renderScalar(sealed, style)}${eol}`;
+    }
+  }
+  if (inserted !== '' && inserted !== eol) edits.push({ start: insertAt, end: insertAt, text: inserted });
+  edits.sort((a, b) => b.start - a.start);
+  let out = text;
+  for (const edit of edits) out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
+  return out;
+}
+
+/** Fallback: edit the parsed Documents (comments and values survive; layout may be normalised). */
+function editDocuments(text: string, index: number, changes: Changes): string {
+  const docs = parseAllDocuments(text);
+  const doc = docs[index] as Document;
+  for (const [key, sealed] of changes) doc.setIn(['spec', 'encryptedData', key], sealed);
+  return docs.map((d, i) => {
+    const body = d.toString({ lineWidth: 0 });
+    return i > 0 && !body.startsWith('---') ? `---\n${body}` : body;
+  }).join('');
+}
+
+function jsonIndent(text: string): string | number {
+  const m = /\n([ \t]+)"/.exec(text);
+  return m?.[1] ?? 2;
+}
+
+/**
+ * Returns the new file text with `changes` applied to the object at `index` of the file.
+ * Throws if the edit would change anything else (never writes a file we cannot vouch for).
+ */
+export function applyChanges(text: string, file: SealedFile, index: number, changes: Changes, path: string): string {
+  const expected = file.objects.map((o, i) => (i === index ? withChanges(o, changes) : o));
+  let out: string | undefined;
+  if (file.format === 'json') {
+    out = JSON.stringify(expected[0], null, jsonIndent(text)) + (text.endsWith('\n') ? '\n' : '');
+  } else {
+    const docs = parseAllDocuments(text);
+    const doc = docs[index];
+    if (doc !== undefined) out = spliceYaml(text, doc as Document, changes);
+    if (out === undefined || !sameObjects(out, expected)) out = editDocuments(text, index, changes);
+  }
+  if (!sameObjects(out, expected)) {
+    throw new ExitError(`--merge-into ${path}: could not edit the file safely; it was left unchanged`, {
+      hint: 'seal into a new file with -w and merge by hand',
+    });
+  }
+  return out;
+}
+
+function sameObjects(text: string, expected: readonly unknown[]): boolean {
+  try {
+    const got = isJson(text) ? [JSON.parse(text) as unknown] : parseAllDocuments(text).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
+    return isDeepStrictEqual(got, expected);
+  } catch {
+    return false;
+  }
+}
