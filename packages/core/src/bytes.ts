@@ -69,3 +69,11 @@ export function checkBytes(value: unknown, length: number | undefined, what: str
   }
   return value;
 }
+
+/**
+ * @internal Sets an own, enumerable property. Map keys come from user manifests, and a
+ * plain `obj[key] = value` with key "__proto__" would change the prototype instead.
+ */
+export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+}

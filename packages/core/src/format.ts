@@ -24,7 +24,7 @@
  */
 import { createHmac, type KeyObject } from 'node:crypto';
 import nacl from 'tweetnacl';
-import { checkBytes, concatBytes, describeType, fromBase64Strict, toBase64, toHex } from './bytes.js';
+import { checkBytes, concatBytes, describeType, fromBase64Strict, setOwn, toBase64, toHex } from './bytes.js';
 import { AuthenticationError, BadInputError, UnknownKeyIdError, UnknownVersionError } from './errors.js';
 import { KEY_ID_LENGTH, Keyring, PUBLIC_KEY_LENGTH, keyIdBytes, privateKeyObjectOf } from './keys.js';
 import { defaultRandom, draw, type RandomSource } from './random.js';
@@ -160,7 +160,7 @@ function sealBatch(entries: readonly (readonly [string, Uint8Array])[], options:
       const payloadNonce = Uint8Array.from(draw(random, NONCE_LENGTH));
       const payload = nacl.secretbox(plaintext, payloadNonce, payloadKey);
       payloadKey.fill(0);
-      out[key] = toBase64(concatBytes(header, payloadNonce, payload));
+      setOwn(out, key, toBase64(concatBytes(header, payloadNonce, payload)));
     }
   } finally {
     for (const k of sharedKeys) k.fill(0);

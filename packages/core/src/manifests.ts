@@ -5,7 +5,7 @@
  * Output maps (encryptedData, data, labels, annotations) have sorted keys, so re-sealing
  * produces small Git diffs.
  */
-import { describeType, fromBase64Kubernetes, toBase64 } from './bytes.js';
+import { describeType, fromBase64Kubernetes, setOwn, toBase64 } from './bytes.js';
 import { BadInputError, SealkitError, UnknownKeyIdError } from './errors.js';
 import { inspectValue, sealValues, type Unsealer } from './format.js';
 import type { RandomSource } from './random.js';
@@ -94,7 +94,7 @@ function stringMap(value: unknown, path: string, checkKey?: (key: string) => voi
     const v = value[key];
     if (typeof v !== 'string') throw new BadInputError(`${field(path, key)} must be a string, got ${describeType(v)}`);
     checkKey?.(key);
-    out[key] = v;
+    setOwn(out, key, v);
   }
   return out;
 }
@@ -225,14 +225,14 @@ export function secretValues(secret: SecretManifest): Record<string, Uint8Array>
   const stringData = stringMap(secret.stringData, 'stringData');
   const values: Record<string, Uint8Array> = {};
   const encoder = new TextEncoder();
-  for (const [key, value] of Object.entries(data ?? {})) values[key] = fromBase64Kubernetes(value, field('data', key));
-  for (const [key, value] of Object.entries(stringData ?? {})) values[key] = encoder.encode(value);
+  for (const [key, value] of Object.entries(data ?? {})) setOwn(values, key, fromBase64Kubernetes(value, field('data', key)));
+  for (const [key, value] of Object.entries(stringData ?? {})) setOwn(values, key, encoder.encode(value));
   return sortKeys(values);
 }
 
 function sortKeys<T>(record: Record<string, T>): Record<string, T> {
   const out: Record<string, T> = {};
-  for (const key of Object.keys(record).sort()) out[key] = record[key] as T;
+  for (const key of Object.keys(record).sort()) setOwn(out, key, record[key] as T);
   return out;
 }
 
@@ -353,7 +353,7 @@ export function unsealSealedSecret(sealed: SealedSecretManifest, unsealer: Unsea
   const where = { namespace: valid.metadata.namespace ?? '', name: valid.metadata.name ?? '' };
   const data: Record<string, string> = {};
   for (const [key, value] of Object.entries(valid.spec.encryptedData)) {
-    data[key] = toBase64(withField(field('spec.encryptedData', key), () => unsealer.open(value, where)));
+    setOwn(data, key, toBase64(withField(field('spec.encryptedData', key), () => unsealer.open(value, where))));
   }
   const metadata: ObjectMeta = { name: valid.metadata.name };
   if (valid.metadata.namespace !== undefined) metadata.namespace = valid.metadata.namespace;

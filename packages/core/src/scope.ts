@@ -18,17 +18,18 @@ export interface Location {
   readonly name: string;
 }
 
-const ALIASES: Readonly<Record<string, Scope>> = {
-  strict: 'strict',
-  namespace: 'namespace',
-  'namespace-wide': 'namespace',
-  cluster: 'cluster',
-  'cluster-wide': 'cluster',
-};
+// A Map, not an object literal: 'toString' or '__proto__' must not parse as a scope.
+const ALIASES: ReadonlyMap<string, Scope> = new Map([
+  ['strict', 'strict'],
+  ['namespace', 'namespace'],
+  ['namespace-wide', 'namespace'],
+  ['cluster', 'cluster'],
+  ['cluster-wide', 'cluster'],
+]);
 
 /** Parses a scope name; also accepts 'namespace-wide' and 'cluster-wide' (the Bitnami spellings). */
 export function parseScope(value: string): Scope {
-  const scope = typeof value === 'string' ? ALIASES[value] : undefined;
+  const scope = typeof value === 'string' ? ALIASES.get(value) : undefined;
   if (scope === undefined) {
     throw new BadInputError(
       `scope must be one of strict, namespace (namespace-wide), cluster (cluster-wide); got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value}`,
