@@ -1,4 +1,3 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import { generateKeyPair } from '@sealkit/core';
 import { systemClock } from './clock.js';
 import { parseConfig, USAGE, UsageError, type Config } from './config.js';
@@ -6,6 +5,7 @@ import { Controller } from './controller.js';
 import { createHttpServer } from './http/server.js';
 import { KeyringStore } from './keys/keyring-store.js';
 import { HttpKubeClient } from './kube/client.js';
+import { connect, type Connection } from './kube/config.js';
 import { errorFields } from './kube/errors.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics } from './metrics.js';
@@ -17,13 +17,12 @@ export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;
 
-export function loadKubeConfig(cfg: Pick<Config, 'kubeconfig' | 'context'>): KubeConfig {
-  const kc = new KubeConfig();
-  if (cfg.kubeconfig) kc.loadFromFile(cfg.kubeconfig);
-  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
-  else throw new UsageError('no kubeconfig: pass --kubeconfig FILE (or set KUBECONFIG), or run in a cluster');
-  if (cfg.context) kc.setCurrentContext(cfg.context);
-  return kc;
+/** --kubeconfig FILE (token, certificates, exec plugins; client-node for the rest), else in-cluster. */
+export async function loadConnection(cfg: Pick<Config, 'kubeconfig' | 'context'>): Promise<Connection> {
+  if (!cfg.kubeconfig && !process.env.KUBERNETES_SERVICE_HOST) {
+    throw new UsageError('no kubeconfig: pass --kubeconfig FILE (or set KUBECONFIG), or run in a cluster');
+  }
+  return connect(cfg);
 }
 
 /**
@@ -51,8 +50,8 @@ export async function main(argv: readonly string[], signal?: AbortSignal): Promi
   }
   const log = createLogger(cfg.logLevel, undefined, { component: 'sealkit-controller' });
   try {
-    const kc = loadKubeConfig(cfg);
-    const client = new HttpKubeClient(kc, { maxSockets: cfg.workers + 8, userAgent: `sealkit-controller/${VERSION}` });
+    const conn = await loadConnection(cfg);
+    const client = new HttpKubeClient(conn, { maxSockets: cfg.workers + 8, userAgent: `sealkit-controller/${VERSION}` });
     try {
       if (cfg.command === 'rotate') return await rotate(cfg, client, log);
       return await run(cfg, client, log, signal);
