@@ -78,38 +78,43 @@ function spliceYaml(text: string, doc: Document, changes: Changes): string | und
   if (!isMap(map) || map.flow === true || map.items.length === 0) return undefined;
   const edits: Edit[] = [];
   const byKey = new Map<string, Scalar>();
+  const lines: Array<{ key: string; lineStart: number }> = [];
   let lastValueEnd = 0;
   for (const pair of map.items) {
     const { key, value } = pair;
-    if (!isScalar(key) || typeof key.value !== 'string' || !isScalar(value) || value.range === undefined || value.range === null) {
-      return undefined;
-    }
+    if (!isScalar(key) || typeof key.value !== 'string' || !key.range || !isScalar(value) || !value.range) return undefined;
     const [start, end] = value.range;
     if (text.slice(start, end).includes('\n')) return undefined;
     if (value.type !== Scalar.PLAIN && value.type !== Scalar.QUOTE_DOUBLE && value.type !== Scalar.QUOTE_SINGLE) return undefined;
     byKey.set(key.value, value);
+    lines.push({ key: key.value, lineStart: text.lastIndexOf('\n', key.range[0] - 1) + 1 });
     lastValueEnd = Math.max(lastValueEnd, end);
   }
   const firstKey = map.items[0]?.key;
-  if (!isScalar(firstKey) || firstKey.range === undefined || firstKey.range === null) return undefined;
-  const lineStart = text.lastIndexOf('\n', firstKey.range[0] - 1) + 1;
-  const indent = text.slice(lineStart, firstKey.range[0]);
+  if (!isScalar(firstKey) || !firstKey.range) return undefined;
+  const indent = text.slice(lines[0]?.lineStart ?? 0, firstKey.range[0]);
   if (!/^ *$/.test(indent)) return undefined;
   const style = byKey.values().next().value?.type;
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const newline = text.indexOf('\n', lastValueEnd);
-  const insertAt = newline < 0 ? text.length : newline + 1;
-  let inserted = newline < 0 ? eol : '';
+  const end = newline < 0 ? text.length : newline + 1;
+  // A new key goes where a fresh `sealkit seal` would put it when the keys are sorted, else last.
+  const sorted = lines.every((line, i) => i === 0 || (lines[i - 1] as { key: string }).key < line.key);
+  const inserts = new Map<number, string>();
   for (const [key, sealed] of changes) {
     const node = byKey.get(key);
     if (node !== undefined) {
-      const [start, end] = node.range as [number, number, number];
-      edits.push({ start, end, text: renderScalar(sealed, node.type) });
-    } else {
-      inserted += `${indent}${toYaml(key).trimEnd()}: ${renderScalar(sealed, style)}${eol}`;
+      const [start, stop] = node.range as [number, number, number];
+      edits.push({ start, end: stop, text: renderScalar(sealed, node.type) });
+      continue;
     }
+    const next = sorted ? lines.find((line) => line.key > key) : undefined;
+    const at = next?.lineStart ?? end;
+    const prefix = at === text.length && newline < 0 && !inserts.has(at) ? eol : '';
+    const line = `${prefix}${indent}${toYaml(key).trimEnd()}: ${renderScalar(sealed, style)}${eol}`;
+    inserts.set(at, (inserts.get(at) ?? '') + line);
   }
-  if (inserted !== '' && inserted !== eol) edits.push({ start: insertAt, end: insertAt, text: inserted });
+  for (const [at, inserted] of inserts) edits.push({ start: at, end: at, text: inserted });
   edits.sort((a, b) => b.start - a.start);
   let out = text;
   for (const edit of edits) out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
