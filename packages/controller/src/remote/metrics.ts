@@ -14,10 +14,19 @@ export interface RemoteMetrics {
 
 type Labels = Record<string, string>;
 
+/** The runtime's metrics registry (src/metrics.ts Registry), declared structurally. */
+export interface CounterRegistry {
+  counter(name: string, help: string): { inc(labels?: Labels, by?: number): void };
+}
+
 class Counter {
   readonly values = new Map<string, { labels: Labels; value: number }>();
-  constructor(readonly name: string, readonly help: string) {}
+  private readonly mirror: { inc(labels?: Labels, by?: number): void } | undefined;
+  constructor(readonly name: string, readonly help: string, registry?: CounterRegistry) {
+    this.mirror = registry?.counter(name, help);
+  }
   inc(labels: Labels, by = 1): void {
+    this.mirror?.inc(labels, by);
     const key = JSON.stringify(labels);
     const cur = this.values.get(key);
     if (cur) cur.value += by;
@@ -34,13 +43,24 @@ class Counter {
 
 const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
-/** In-process counters; cheap enough to call on every request. */
+/**
+ * In-process counters; cheap enough to call on every request. With a registry they are also
+ * registered there (so the runtime's /metrics shows them); the local copy serves sums for tests
+ * and benchmarks. The `store` label is a store name: bounded by the number of stores, not secrets.
+ */
 export class RemoteCounters implements RemoteMetrics {
-  readonly requests = new Counter('sealkit_vault_requests_total', 'Vault HTTP requests by store, operation and HTTP status (0 = unreachable).');
-  readonly shared = new Counter('sealkit_vault_reads_shared_total', 'Reads answered by a request another RemoteSecret already made (no Vault request).');
-  readonly logins = new Counter('sealkit_vault_logins_total', 'Vault logins (or static token checks) by store, method and result.');
-  readonly renewals = new Counter('sealkit_vault_token_renewals_total', 'Vault token renewals by store and result.');
-  readonly syncs = new Counter('sealkit_remotesecret_syncs_total', 'RemoteSecret reconciles by result and reason.');
+  readonly requests: Counter;
+  readonly shared: Counter;
+  readonly logins: Counter;
+  readonly renewals: Counter;
+  readonly syncs: Counter;
+  constructor(registry?: CounterRegistry) {
+    this.requests = new Counter('sealkit_vault_requests_total', 'Vault HTTP requests by store, operation and HTTP status (0 = unreachable).', registry);
+    this.shared = new Counter('sealkit_vault_reads_shared_total', 'Reads answered by a request another RemoteSecret already made (no Vault request).', registry);
+    this.logins = new Counter('sealkit_vault_logins_total', 'Vault logins (or static token checks) by store, method and result.', registry);
+    this.renewals = new Counter('sealkit_vault_token_renewals_total', 'Vault token renewals by store and result.', registry);
+    this.syncs = new Counter('sealkit_remotesecret_syncs_total', 'RemoteSecret reconciles by result and reason.', registry);
+  }
 
   vaultRequest(store: string, op: VaultOp, status: number): void {
     this.requests.inc({ store, op, code: String(status) });

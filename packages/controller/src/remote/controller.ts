@@ -1,0 +1,315 @@
+// The RemoteSecret half of the controller, hosted by the runtime's Controller (src/controller.ts):
+// three informers (RemoteSecrets, RemoteStores, ClusterRemoteStores), its own priority work queue,
+// the store clients and the shared-read cache. It reads the runtime's managed-Secret informer
+// (label app.kubernetes.io/managed-by=sealkit) for drift, and writes only while leading.
+//
+//   const remote = new RemoteController({ client, clock, log, secrets, events, registry, workers });
+//   remote.start();                 // informers (every replica keeps warm caches)
+//   await remote.startLeading();    // after the runtime became leader: queue runs
+//   await remote.stopLeading();     // lost the lease: queue pauses
+//   await remote.stop();            // shutdown: revokes the Vault tokens it created
+
+import type { EventSink } from '../events.js';
+import { Informer, cacheKey, type Cached } from '../informer.js';
+import type { KubeClient } from '../kube/client.js';
+import { errorFields } from '../kube/errors.js';
+import type { Logger } from '../log.js';
+import type { SecretView } from '../reconcile/views.js';
+import { systemClock, systemRandom, type Clock, type Random } from './clock.js';
+import { RemoteError, Reason } from './errors.js';
+import { clusterRemoteStoresPath, isConflict, isNotFound, RequesterKubeApi, remoteSecretsPath, remoteStoresPath } from './kube-api.js';
+import { RemoteCounters, type CounterRegistry } from './metrics.js';
+import { RemoteWorkQueue, type QueueWork } from './queue.js';
+import { reconcileRemoteSecret, statusSaysSynced, type RemoteMemo, type RemoteReconcileDeps } from './reconcile.js';
+import { SharedReads } from './shared-reads.js';
+import { StoreClients } from './store-client.js';
+import {
+  CLUSTER_REMOTE_STORE_KIND,
+  REMOTE_STORE_KIND,
+  type Condition,
+  type RemoteSecret,
+  type RemoteStore,
+  type RemoteStoreStatus,
+  type StoreKind,
+} from './types.js';
+import { planStore, storeKey } from './validate.js';
+import type { NodeVaultApiOptions, VaultApi } from './vault-api.js';
+
+/** A RemoteSecret as cached: the object minus managedFields (no secret values in it). */
+export type RemoteSecretEntry = RemoteSecret & Cached;
+export type StoreEntry = RemoteStore & Cached & { kind: StoreKind };
+
+function trim<T extends { metadata?: Record<string, unknown> }>(raw: T): T {
+  const { managedFields: _m, ...metadata } = (raw.metadata ?? {}) as Record<string, unknown>;
+  return { ...raw, metadata };
+}
+const rsEntry = (raw: any): RemoteSecretEntry => {
+  const o = trim(raw) as RemoteSecret;
+  return { ...o, namespace: o.metadata.namespace ?? '', name: o.metadata.name ?? '', resourceVersion: o.metadata.resourceVersion ?? '' };
+};
+const storeEntry = (kind: StoreKind) => (raw: any): StoreEntry => {
+  const o = trim(raw) as RemoteStore;
+  return { ...o, kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name ?? '', resourceVersion: o.metadata.resourceVersion ?? '' };
+};
+
+export interface RemoteControllerOptions {
+  client: KubeClient;
+  /** The runtime's informer of managed Secrets (label managed-by=sealkit). */
+  secrets: Pick<Informer<SecretView>, 'get' | 'on' | 'waitForSync'>;
+  events: EventSink;
+  log: Logger;
+  clock?: Clock;
+  random?: Random;
+  /** The runtime's metrics registry, so /metrics shows the Vault counters. */
+  registry?: CounterRegistry;
+  /** RemoteSecrets reconciled in parallel (default 16). */
+  workers?: number;
+  /** Vault requests in flight per store (default 8). */
+  vaultConcurrency?: number;
+  maxBackoffMs?: number;
+  /** Tests: a different Vault client factory. */
+  createApi?: (options: NodeVaultApiOptions) => VaultApi;
+}
+
+export class RemoteController {
+  readonly remoteSecrets: Informer<RemoteSecretEntry>;
+  readonly remoteStores: Informer<StoreEntry>;
+  readonly clusterStores: Informer<StoreEntry>;
+  readonly queue: RemoteWorkQueue;
+  readonly storeQueue: RemoteWorkQueue;
+  readonly clients: StoreClients;
+  readonly reads: SharedReads;
+  readonly counters: RemoteCounters;
+  readonly memo = new Map<string, RemoteMemo>();
+  private readonly kube: RequesterKubeApi;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  /** ns/targetName -> RemoteSecret keys writing it (routes Secret events). */
+  private readonly byTarget = new Map<string, Set<string>>();
+  /** store key -> RemoteSecret keys using it. */
+  private readonly byStore = new Map<string, Set<string>>();
+  private readonly indexed = new Map<string, { target: string; store: string }>();
+  private leading = false;
+
+  constructor(private readonly o: RemoteControllerOptions) {
+    this.clock = o.clock ?? systemClock;
+    const random = o.random ?? systemRandom;
+    this.log = o.log.child({ part: 'remote' });
+    this.kube = new RequesterKubeApi(o.client);
+    this.counters = new RemoteCounters(o.registry);
+    this.reads = new SharedReads({ clock: this.clock, onShared: (key) => this.counters.sharedRead(key.slice(0, key.indexOf('#'))) });
+    this.clients = new StoreClients({
+      clock: this.clock,
+      random,
+      credentials: this.kube,
+      reads: this.reads,
+      metrics: this.counters,
+      ...(o.vaultConcurrency !== undefined ? { concurrency: o.vaultConcurrency } : {}),
+      ...(o.createApi ? { createApi: o.createApi } : {}),
+    });
+    const common = { client: o.client, clock: this.clock, log: this.log };
+    this.remoteSecrets = new Informer({ ...common, name: 'remotesecrets', path: remoteSecretsPath(), transform: rsEntry });
+    this.remoteStores = new Informer({ ...common, name: 'remotestores', path: remoteStoresPath(), transform: storeEntry(REMOTE_STORE_KIND) });
+    this.clusterStores = new Informer({ ...common, name: 'clusterremotestores', path: clusterRemoteStoresPath(), transform: storeEntry(CLUSTER_REMOTE_STORE_KIND) });
+
+    const deps: RemoteReconcileDeps = {
+      getRemoteSecret: (ns, n) => this.remoteSecrets.get(ns, n),
+      getStore: (kind, n, ns) => (kind === REMOTE_STORE_KIND ? this.remoteStores.get(ns ?? '', n) : this.clusterStores.get('', n)),
+      cachedSecretVersion: (ns, n) => o.secrets.get(ns, n)?.resourceVersion,
+      kube: this.kube,
+      clients: this.clients,
+      events: o.events,
+      metrics: this.counters,
+      clock: this.clock,
+      random,
+      memo: this.memo,
+      log: (level, msg, fields) => this.log[level](msg, fields),
+    };
+    this.queue = new RemoteWorkQueue({
+      clock: this.clock,
+      concurrency: o.workers ?? 16,
+      backoffMaxMs: o.maxBackoffMs ?? 300_000,
+      handler: async (key) => (await reconcileRemoteSecret(key, deps)).work,
+      onError: (key, err) => this.log.warn('remote secret reconcile failed; will retry', { key, ...errorFields(err) }),
+    });
+    this.storeQueue = new RemoteWorkQueue({
+      clock: this.clock,
+      concurrency: 4,
+      backoffMaxMs: o.maxBackoffMs ?? 300_000,
+      handler: (key) => this.reconcileStore(key),
+      onError: (key, err) => this.log.warn('store check failed; will retry', { key, ...errorFields(err) }),
+    });
+
+    this.remoteSecrets.on({
+      add: (rs) => {
+        this.index(rs);
+        this.queue.add(cacheKey(rs.namespace, rs.name), statusSaysSynced(rs) ? 'refresh' : 'urgent');
+      },
+      update: (rs, old) => {
+        this.index(rs);
+        // Our own status patches change only status: no need to look again.
+        if (rs.metadata.generation !== old.metadata.generation || rs.metadata.uid !== old.metadata.uid || Boolean(rs.metadata.deletionTimestamp) !== Boolean(old.metadata.deletionTimestamp)) {
+          this.queue.add(cacheKey(rs.namespace, rs.name), 'urgent');
+        }
+      },
+      delete: (rs) => {
+        const k = cacheKey(rs.namespace, rs.name);
+        this.unindex(k);
+        this.memo.delete(k);
+        this.queue.forget(k);
+      },
+    });
+    const storeEvents = (kind: StoreKind) => ({
+      add: (s: StoreEntry) => this.storeChanged(kind, s, false),
+      update: (s: StoreEntry, old: StoreEntry) => {
+        if (s.metadata.generation !== old.metadata.generation || s.metadata.uid !== old.metadata.uid) this.storeChanged(kind, s, false);
+      },
+      delete: (s: StoreEntry) => this.storeChanged(kind, s, true),
+    });
+    this.remoteStores.on(storeEvents(REMOTE_STORE_KIND));
+    this.clusterStores.on(storeEvents(CLUSTER_REMOTE_STORE_KIND));
+    // A managed Secret changed or vanished: the RemoteSecret writing it decides whether to restore it.
+    const secretChanged = (s: SecretView) => {
+      for (const k of this.byTarget.get(cacheKey(s.namespace, s.name)) ?? []) this.queue.add(k, 'urgent');
+    };
+    o.secrets.on({ add: secretChanged, update: secretChanged, delete: secretChanged });
+  }
+
+  /** Starts the informers (all replicas). */
+  start(): void {
+    this.remoteSecrets.start();
+    this.remoteStores.start();
+    this.clusterStores.start();
+  }
+
+  get hasSynced(): boolean {
+    return this.remoteSecrets.hasSynced && this.remoteStores.hasSynced && this.clusterStores.hasSynced;
+  }
+
+  /** Starts writing once every cache (ours and the managed Secrets) is filled. */
+  async startLeading(): Promise<void> {
+    this.leading = true;
+    await Promise.all([this.remoteSecrets.waitForSync(), this.remoteStores.waitForSync(), this.clusterStores.waitForSync(), this.o.secrets.waitForSync()]);
+    if (!this.leading) return;
+    for (const s of this.remoteStores.values()) this.storeQueue.add(storeKey(REMOTE_STORE_KIND, s.name, s.namespace));
+    for (const s of this.clusterStores.values()) this.storeQueue.add(storeKey(CLUSTER_REMOTE_STORE_KIND, s.name));
+    for (const rs of this.remoteSecrets.values()) this.queue.add(cacheKey(rs.namespace, rs.name), statusSaysSynced(rs) ? 'refresh' : 'urgent');
+    this.storeQueue.start();
+    this.queue.start();
+  }
+
+  /** Lost the lease: stop writing, log out of Vault (a new leader logs in on its own). */
+  async stopLeading(): Promise<void> {
+    this.leading = false;
+    await Promise.all([this.queue.pause(), this.storeQueue.pause()]);
+    this.memo.clear();
+    await this.clients.closeAll();
+  }
+
+  async stop(): Promise<void> {
+    this.leading = false;
+    await Promise.all([this.queue.shutdown(), this.storeQueue.shutdown()]);
+    await this.clients.closeAll();
+    await Promise.all([this.remoteSecrets.stop(), this.remoteStores.stop(), this.clusterStores.stop()]);
+  }
+
+  /** Prometheus text of the Vault counters (when no registry was given). */
+  renderMetrics(): string {
+    return this.counters.render();
+  }
+
+  private index(rs: RemoteSecretEntry): void {
+    const k = cacheKey(rs.namespace, rs.name);
+    const spec = (rs.spec ?? {}) as RemoteSecret['spec'];
+    const targetName = typeof spec.target?.name === 'string' && spec.target.name ? spec.target.name : rs.name;
+    const kind: StoreKind = spec.storeRef?.kind === CLUSTER_REMOTE_STORE_KIND ? CLUSTER_REMOTE_STORE_KIND : REMOTE_STORE_KIND;
+    const store = storeKey(kind, String(spec.storeRef?.name ?? ''), rs.namespace);
+    const target = cacheKey(rs.namespace, targetName);
+    const cur = this.indexed.get(k);
+    if (cur && cur.target === target && cur.store === store) return;
+    this.unindex(k);
+    this.indexed.set(k, { target, store });
+    addTo(this.byTarget, target, k);
+    addTo(this.byStore, store, k);
+  }
+
+  private unindex(k: string): void {
+    const cur = this.indexed.get(k);
+    if (!cur) return;
+    this.indexed.delete(k);
+    removeFrom(this.byTarget, cur.target, k);
+    removeFrom(this.byStore, cur.store, k);
+  }
+
+  private storeChanged(kind: StoreKind, s: StoreEntry, deleted: boolean): void {
+    const key = storeKey(kind, s.name, kind === REMOTE_STORE_KIND ? s.namespace : undefined);
+    if (deleted) void this.clients.drop(key);
+    else this.storeQueue.add(key);
+    for (const k of this.byStore.get(key) ?? []) {
+      const rs = this.remoteSecrets.get(...splitKey(k));
+      this.queue.add(k, rs && statusSaysSynced(rs) && !deleted ? 'refresh' : 'urgent');
+    }
+  }
+
+  /** Store status: Ready after a successful login (or token lookup) and KV version check. */
+  private async reconcileStore(key: string): Promise<QueueWork> {
+    const [kind, ...rest] = key.split('/') as [StoreKind, ...string[]];
+    const entry = kind === REMOTE_STORE_KIND ? this.remoteStores.get(rest[0]!, rest[1]!) : this.clusterStores.get('', rest[0]!);
+    if (!entry || entry.metadata.deletionTimestamp) return { kind: 'done' };
+    let state: { ready: boolean; reason: string; message: string; kvVersion?: 'v1' | 'v2' };
+    let work: QueueWork = { kind: 'done' };
+    try {
+      const plan = planStore(entry, kind);
+      const client = await this.clients.get(plan);
+      const kv = await client.check();
+      state = { ready: true, reason: 'Authenticated', message: `logged in to ${plan.server} with ${plan.auth.method} auth; mount ${plan.mount} is KV ${kv}`, kvVersion: kv };
+    } catch (err) {
+      const e = err instanceof RemoteError ? err : new RemoteError(Reason.VaultUnavailable, 'unexpected error', { retryable: true });
+      state = { ready: false, reason: e.reason, message: e.message };
+      work = e.retryable ? { kind: 'retry', ...(e.retryAfterMs !== undefined ? { minMs: e.retryAfterMs } : {}) } : { kind: 'done' };
+    }
+    const prev = entry.status?.conditions?.find((c) => c.type === 'Ready');
+    const status: 'True' | 'False' = state.ready ? 'True' : 'False';
+    const generation = entry.metadata.generation ?? 0;
+    if (prev && prev.status === status && prev.reason === state.reason && prev.message === state.message && entry.status?.observedGeneration === generation && entry.status?.kvVersion === state.kvVersion) {
+      return work;
+    }
+    const cond: Condition = {
+      type: 'Ready',
+      status,
+      reason: state.reason,
+      message: state.message.slice(0, 1000),
+      lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      observedGeneration: generation,
+    };
+    const next: RemoteStoreStatus = { observedGeneration: generation, conditions: [cond], ...(state.kvVersion ? { kvVersion: state.kvVersion } : { kvVersion: undefined }) };
+    try {
+      await this.kube.patchStoreStatus(kind, { namespace: entry.namespace || undefined, name: entry.name, uid: entry.metadata.uid ?? '' } as { namespace?: string; name: string; uid: string }, {
+        ...next,
+        kvVersion: (next.kvVersion ?? null) as unknown as undefined,
+      });
+    } catch (err) {
+      if (!isNotFound(err) && !isConflict(err)) throw err;
+    }
+    if (!state.ready && prev?.reason !== state.reason) {
+      this.o.events.emit({ namespace: entry.namespace || 'default', name: entry.name, uid: entry.metadata.uid ?? '', kind, apiVersion: 'sealkit.dev/v1alpha1' }, 'Warning', state.reason, state.message);
+    }
+    return work;
+  }
+}
+
+function splitKey(k: string): [string, string] {
+  const i = k.indexOf('/');
+  return [k.slice(0, i), k.slice(i + 1)];
+}
+function addTo(m: Map<string, Set<string>>, k: string, v: string): void {
+  let s = m.get(k);
+  if (!s) m.set(k, (s = new Set()));
+  s.add(v);
+}
+function removeFrom(m: Map<string, Set<string>>, k: string, v: string): void {
+  const s = m.get(k);
+  if (!s) return;
+  s.delete(v);
+  if (s.size === 0) m.delete(k);
+}
