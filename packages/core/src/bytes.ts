@@ -56,9 +56,11 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
 /** @internal Describes a value's type for an error message without echoing the value. */
 export function describeType(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'an array';
   if (value instanceof Uint8Array) return `${value.length} bytes`;
-  return `a ${typeof value}`;
+  const type = typeof value;
+  return type === 'object' ? 'an object' : `a ${type}`;
 }
 
 /** @internal Checks a byte-array parameter's type and length. */

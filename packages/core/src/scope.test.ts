@@ -35,9 +35,9 @@ describe('scopeLabel', () => {
   it('requires a valid namespace and name where the scope needs them', () => {
     expect(expectError(() => scopeLabel('strict', undefined, 'db', 'options.'), BadInputError).message).toMatch(/^options\.namespace is required/);
     expect(expectError(() => scopeLabel('strict', 'prod', '', 'options.'), BadInputError).message).toMatch(/^options\.name is required/);
-    expect(expectError(() => scopeLabel('namespace', 'Prod'), BadInputError).message).toContain('not a valid Kubernetes namespace');
+    expect(expectError(() => scopeLabel('namespace', 'Prod', undefined), BadInputError).message).toContain('not a valid Kubernetes namespace');
     expect(expectError(() => scopeLabel('strict', 'prod', 'a/b'), BadInputError).message).toContain('not a valid Kubernetes object name');
-    expect(expectError(() => scopeLabel('namespace', 'a'.repeat(64)), BadInputError).message).toContain('namespace');
+    expect(expectError(() => scopeLabel('namespace', 'a'.repeat(64), undefined), BadInputError).message).toContain('namespace');
   });
 });
 
