@@ -3,12 +3,13 @@ import { Command, CommanderError } from 'commander';
 import type { RegisterCommand } from './commands/context.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerKeygen } from './commands/keygen.js';
+import { registerRef } from './commands/ref.js';
 import { registerSeal } from './commands/seal.js';
 import { registerUnseal } from './commands/unseal.js';
 import { EXIT_OK, EXIT_USAGE, ExitError, formatError, toExitError } from './errors.js';
 import { processIo, type Io } from './io.js';
 
-const COMMANDS: readonly RegisterCommand[] = [registerSeal, registerUnseal, registerKeygen, registerInspect];
+const COMMANDS: readonly RegisterCommand[] = [registerSeal, registerUnseal, registerKeygen, registerInspect, registerRef];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -65,8 +66,8 @@ function fromCommander(err: CommanderError, program: Command, argv: readonly str
     case 'commander.version':
       return EXIT_OK;
     case 'commander.help':
-      // `sealkit` alone: help went to stderr.
-      return EXIT_USAGE;
+      // `sealkit help seal` exits 0; `sealkit` alone printed help to stderr: a usage error.
+      return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     default: {
       const sub = subcommandOf(program, argv);
       return new ExitError(commanderMessage(err), {
