@@ -10,6 +10,8 @@ export interface Config {
   kubeconfig: string | undefined;
   context: string | undefined;
   namespace: string;
+  /** Namespaces whose SealedSecrets this controller handles; empty = all. */
+  watchNamespaces: string[];
   listen: { host: string; port: number };
   keyRenewPeriodMs: number;
   workers: number;
@@ -36,6 +38,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   kubeconfig: { env: ['SEALKIT_KUBECONFIG', 'KUBECONFIG'], help: 'kubeconfig file; in-cluster config when unset' },
   context: { env: ['SEALKIT_CONTEXT'], help: 'kubeconfig context (default: its current context)' },
   namespace: { env: ['SEALKIT_NAMESPACE', 'POD_NAMESPACE'], help: "controller namespace: key Secrets, public-key ConfigMap, lease (default: the pod's namespace, else sealkit)" },
+  'watch-namespaces': { env: ['SEALKIT_WATCH_NAMESPACES'], help: 'comma-separated namespaces whose SealedSecrets to handle (default: all namespaces)' },
   listen: { env: ['SEALKIT_LISTEN'], default: '0.0.0.0:8080', help: 'HTTP address: /healthz /readyz /metrics /v1/*' },
   'key-renew-period': { env: ['SEALKIT_KEY_RENEW_PERIOD'], default: '720h', help: 'generate a new active key this often (0 disables)' },
   workers: { env: ['SEALKIT_WORKERS'], default: '32', help: 'SealedSecrets reconciled in parallel (bounds API writes in flight)' },
@@ -142,6 +145,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     kubeconfig: get('kubeconfig'),
     context: get('context'),
     namespace: get('namespace') ?? inClusterNamespace() ?? 'sealkit',
+    watchNamespaces: (get('watch-namespaces') ?? '').split(',').map((x) => x.trim()).filter(Boolean),
     listen: parseListen(get('listen')!),
     keyRenewPeriodMs: parseDuration(get('key-renew-period')!, 'key-renew-period'),
     workers,
@@ -156,7 +160,9 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     logLevel,
   };
   if (cfg.kubeconfig && cfg.kubeconfig.includes(':')) cfg.kubeconfig = cfg.kubeconfig.split(':')[0];
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(cfg.namespace)) throw new UsageError(`--namespace: '${cfg.namespace}' is not a valid namespace name`);
+  const nsRe = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+  if (!nsRe.test(cfg.namespace)) throw new UsageError(`--namespace: '${cfg.namespace}' is not a valid namespace name`);
+  for (const ns of cfg.watchNamespaces) if (!nsRe.test(ns)) throw new UsageError(`--watch-namespaces: '${ns}' is not a valid namespace name`);
   if (cfg.leaderElect && !(cfg.leaseDurationMs > cfg.renewDeadlineMs && cfg.renewDeadlineMs > cfg.retryPeriodMs)) {
     throw new UsageError('leader election needs --lease-duration > --renew-deadline > --retry-period');
   }

@@ -1,7 +1,7 @@
 import type { Clock, Timer } from './clock.js';
 import type { Config } from './config.js';
 import { EventRecorder } from './events.js';
-import { Informer, cacheKey } from './informer.js';
+import { Informer, InformerGroup, cacheKey } from './informer.js';
 import { KeyringStore } from './keys/keyring-store.js';
 import { publishPublicKeys } from './keys/publisher.js';
 import type { KubeClient } from './kube/client.js';
@@ -16,6 +16,7 @@ import { ApiStatusWriter } from './status.js';
 import { WorkQueue } from './workqueue.js';
 import { MANAGED_BY_LABEL } from '@sealkit/core';
 import { MANAGED_BY_VALUE, SEALED_SECRETS_PATH } from './constants.js';
+import { RemoteController } from './remote/controller.js';
 
 /** Longest single timer; longer waits (a 30-day rotation) are re-checked at this interval. */
 const MAX_TIMER_MS = 60 * 60 * 1000;
@@ -26,10 +27,12 @@ const MAX_TIMER_MS = 60 * 60 * 1000;
  * (Secrets, statuses, keys, the public-key ConfigMap).
  */
 export class Controller {
-  readonly sealedSecrets: Informer<SealedSecretView>;
-  readonly secrets: Informer<SecretView>;
+  readonly sealedSecrets: InformerGroup<SealedSecretView>;
+  readonly secrets: InformerGroup<SecretView>;
   readonly keys: KeyringStore;
   readonly queue: WorkQueue;
+  /** RemoteSecrets (Vault): own informers and queue, shares the managed-Secret cache and events. */
+  readonly remote: RemoteController;
   private readonly elector: LeaderElector | undefined;
   private readonly events: EventRecorder;
   private readonly memo = new Map<string, Memo>();
@@ -47,28 +50,51 @@ export class Controller {
     private readonly metrics: Metrics,
   ) {
     const restarts = (informer: string) => (cause: string) => metrics.informerRestarts.inc({ informer, cause });
-    this.sealedSecrets = new Informer({
-      name: 'sealedsecrets',
-      client,
-      path: SEALED_SECRETS_PATH,
-      transform: sealedSecretView,
-      clock,
-      log,
-      onRestart: restarts('sealedsecrets'),
-    });
+    // One informer per watched namespace, or one cluster-wide.
+    const scopes = cfg.watchNamespaces.length ? cfg.watchNamespaces : [''];
+    const nsPath = (ns: string, cluster: string, namespaced: (ns: string) => string) => (ns ? namespaced(ns) : cluster);
+    this.sealedSecrets = new InformerGroup(
+      scopes.map(
+        (ns) =>
+          new Informer({
+            name: ns ? `sealedsecrets/${ns}` : 'sealedsecrets',
+            client,
+            path: nsPath(ns, SEALED_SECRETS_PATH, (n) => `/apis/sealkit.dev/v1alpha1/namespaces/${n}/sealedsecrets`),
+            transform: sealedSecretView,
+            clock,
+            log,
+            onRestart: restarts('sealedsecrets'),
+          }),
+      ),
+    );
     // Only Secrets labelled as ours: never a cache of every Secret in the cluster.
-    this.secrets = new Informer({
-      name: 'secrets',
-      client,
-      path: '/api/v1/secrets',
-      labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
-      transform: secretView,
-      clock,
-      log,
-      onRestart: restarts('secrets'),
-    });
+    this.secrets = new InformerGroup(
+      scopes.map(
+        (ns) =>
+          new Informer({
+            name: ns ? `secrets/${ns}` : 'secrets',
+            client,
+            path: nsPath(ns, '/api/v1/secrets', (n) => `/api/v1/namespaces/${n}/secrets`),
+            labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
+            transform: secretView,
+            clock,
+            log,
+            onRestart: restarts('secrets'),
+          }),
+      ),
+    );
     this.keys = new KeyringStore({ client, namespace: cfg.namespace, clock, log, metrics });
     this.events = new EventRecorder({ client, identity: cfg.identity, log, metrics });
+    this.remote = new RemoteController({
+      client,
+      secrets: this.secrets,
+      events: this.events,
+      log,
+      clock,
+      registry: metrics.registry,
+      workers: cfg.workers,
+      maxBackoffMs: cfg.maxBackoffMs,
+    });
 
     const deps: ReconcileDeps = {
       sealedSecret: (ns, n) => this.sealedSecrets.get(ns, n),
@@ -174,6 +200,7 @@ export class Controller {
     this.keys.start();
     this.sealedSecrets.start();
     this.secrets.start();
+    this.remote.start();
     if (this.elector) this.elector.start();
     else await this.startLeading();
   }
@@ -181,6 +208,8 @@ export class Controller {
   private async startLeading(): Promise<void> {
     this.leading = true;
     this.metrics.leader.set(1);
+    // Separately: RemoteSecrets wait for their own caches (and CRDs) without holding up SealedSecrets.
+    this.remote.startLeading().catch((err) => this.log.error('remote secrets start failed', errorFields(err)));
     this.leaderWork = this.leaderWork.then(async () => {
       await Promise.all([this.keys.waitForSync(), this.sealedSecrets.waitForSync(), this.secrets.waitForSync()]);
       if (!this.leading) return;
@@ -200,7 +229,7 @@ export class Controller {
     this.metrics.leader.set(0);
     this.rotationTimer?.cancel();
     this.resyncTimer?.cancel();
-    await this.queue.pause();
+    await Promise.all([this.queue.pause(), this.remote.stopLeading()]);
   }
 
   private enqueueAll(): void {
@@ -268,7 +297,7 @@ export class Controller {
     this.resyncTimer?.cancel();
     if (this.elector) await this.elector.stop();
     else await this.stopLeading();
-    await this.queue.shutdown();
+    await Promise.all([this.queue.shutdown(), this.remote.stop()]);
     await Promise.race([this.events.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
     await Promise.all([this.sealedSecrets.stop(), this.secrets.stop(), this.keys.stop()]);
   }

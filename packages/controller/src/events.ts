@@ -8,6 +8,9 @@ export interface EventTarget {
   namespace: string;
   name: string;
   uid: string;
+  /** Defaults to SealedSecret (sealkit.dev/v1alpha1); RemoteSecrets pass their own. */
+  kind?: string;
+  apiVersion?: string;
 }
 
 export interface EventSink {
@@ -61,8 +64,8 @@ export class EventRecorder implements EventSink {
       kind: 'Event',
       metadata: { generateName: `${target.name}.`, namespace: target.namespace },
       involvedObject: {
-        apiVersion: SEALED_SECRETS_GROUP_VERSION,
-        kind: 'SealedSecret',
+        apiVersion: target.apiVersion ?? SEALED_SECRETS_GROUP_VERSION,
+        kind: target.kind ?? 'SealedSecret',
         namespace: target.namespace,
         name: target.name,
         uid: target.uid,

@@ -228,3 +228,42 @@ export function splitKey(key: string): { namespace: string; name: string } {
   const i = key.indexOf('/');
   return i < 0 ? { namespace: '', name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
 }
+
+/**
+ * Several informers (one per watched namespace) behind the interface of one: used when the
+ * controller is limited to some namespaces (--namespaces), where it cannot list cluster-wide.
+ */
+export class InformerGroup<S extends Cached> {
+  constructor(readonly members: readonly Informer<S>[]) {}
+  on(handler: InformerHandler<S>): void {
+    for (const m of this.members) m.on(handler);
+  }
+  get(namespace: string, name: string): S | undefined {
+    for (const m of this.members) {
+      const hit = m.get(namespace, name);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+  *keys(): IterableIterator<string> {
+    for (const m of this.members) yield* m.keys();
+  }
+  *values(): IterableIterator<S> {
+    for (const m of this.members) yield* m.values();
+  }
+  get size(): number {
+    return this.members.reduce((n, m) => n + m.size, 0);
+  }
+  get hasSynced(): boolean {
+    return this.members.every((m) => m.hasSynced);
+  }
+  async waitForSync(): Promise<void> {
+    await Promise.all(this.members.map((m) => m.waitForSync()));
+  }
+  start(): void {
+    for (const m of this.members) m.start();
+  }
+  async stop(): Promise<void> {
+    await Promise.all(this.members.map((m) => m.stop()));
+  }
+}

@@ -53,7 +53,8 @@ export async function main(argv: readonly string[], signal?: AbortSignal): Promi
     const conn = await loadConnection(cfg);
     const client = new HttpKubeClient(conn, { maxSockets: cfg.workers + 8, userAgent: `sealkit-controller/${VERSION}` });
     try {
-      if (cfg.command === 'rotate') return await rotate(cfg, client, log);
+      // rotate prints the new key id on stdout; its logs go to stderr.
+      if (cfg.command === 'rotate') return await rotate(cfg, client, createLogger(cfg.logLevel, (l) => process.stderr.write(l)));
       return await run(cfg, client, log, signal);
     } finally {
       client.close();

@@ -158,7 +158,7 @@ describe('reconcileSealedSecret', () => {
     const t = setup(sealed(), { existing });
     const r = await t.run();
     expect(r.outcome).toBe('not_owned');
-    expect(r.work).toEqual({ kind: 'after', ms: 30_000 });
+    expect(r.work).toEqual({ kind: 'retry' });
     expect(t.secrets.writes).toEqual([]);
     expect(t.secrets.store.get('app/db').data.password).toBe('b2xk');
     expect(t.statuses.at(-1)!.conditions[0]).toMatchObject({ status: 'False', reason: 'SecretNotOwned' });

@@ -38,8 +38,6 @@ export interface ReconcileDeps {
   memo: Map<string, Memo>;
   log: Logger;
   metrics?: Metrics;
-  /** How soon to look again at a Secret we may not touch (we do not watch unlabelled Secrets). */
-  notOwnedRetryMs?: number;
 }
 
 export type Outcome = 'unchanged' | 'created' | 'updated' | 'recreated' | 'failed' | 'not_owned' | 'gone';
@@ -147,7 +145,9 @@ export async function reconcileSealedSecret(key: string, d: ReconcileDeps): Prom
       const message =
         `Secret ${namespace}/${name} exists and is not owned by this SealedSecret; sealkit will not overwrite it. ` +
         `Delete it, or annotate it with sealkit.dev/managed=true to let sealkit take it over`;
-      return fail(ss, { ready: false, reason: Reasons.SecretNotOwned, message }, d, { kind: 'after', ms: d.notOwnedRetryMs ?? 30_000 });
+      // We do not watch unlabelled Secrets, so we look again on our own: soon at first (the user
+      // may be adding the opt-in annotation right now), then backing off to --max-backoff.
+      return fail(ss, { ready: false, reason: Reasons.SecretNotOwned, message }, d, { kind: 'retry' });
     }
     if (decision === 'update') written = await d.secrets.update(live!, desired);
     else if (decision === 'recreate') written = await d.secrets.recreate(live!, desired);
