@@ -47,14 +47,14 @@ interface RefGroup {
 }
 
 const EXAMPLES = `
-Each --key starts a group; the --property and --version flags after it belong to it.
+Each --key starts a group; the --property and --key-version flags after it belong to it.
 --property NAME takes the field NAME as the Secret key NAME; NAME=KEY stores it under KEY.
 --extract KEY takes every field of KEY. Keys are relative to the store's mount (no "data/").
 
 Examples:
   sealkit ref db -n prod --store vault --key prod/db --property password --property username=user --refresh 1h
   sealkit ref db -n prod --store vault --cluster-store --extract prod/db -w db.remote.yaml
-  sealkit ref api -n prod --store vault --key prod/api --version 3 --property token
+  sealkit ref api -n prod --store vault --key prod/api --key-version 3 --property token
 
   # resolve against Vault first (your VAULT_ADDR / VAULT_TOKEN; values are never printed)
   sealkit ref db -n prod --store vault --key prod/db --property password --check --mount secret
@@ -71,7 +71,8 @@ export const registerRef: RegisterCommand = (program, { io }) => {
     .option('--cluster-store', 'the store is a ClusterRemoteStore')
     .option('--key <path>', 'a Vault key, relative to the mount; starts a group for --property/--version')
     .option('--property <name[=secretKey]>', 'a field of the last --key, stored as secretKey (default: name)')
-    .option('--version <n>', 'pin the last --key or --extract to this KV v2 version')
+    // Not --version: the program's own -V/--version would take it.
+    .option('--key-version <n>', 'pin the last --key or --extract to this KV v2 version')
     .option('--extract <path>', 'take every field of this Vault key as Secret keys')
     .option('--refresh <duration>', 'how often to read Vault again, e.g. 1h, 30m ("0": fetch once; controller default 1h)')
     .option('--target <name>', 'name of the Secret to write (default: NAME)')
@@ -89,7 +90,7 @@ export const registerRef: RegisterCommand = (program, { io }) => {
   // ties a --property to the --key before it.
   const last = (flag: string): RefGroup => {
     const g = groups[groups.length - 1];
-    if (!g) throw new UsageError(`${flag} must follow a --key${flag === '--version' ? ' or --extract' : ''}`, { hint: "see 'sealkit ref --help'" });
+    if (!g) throw new UsageError(`${flag} must follow a --key${flag === '--key-version' ? ' or --extract' : ''}`, { hint: "see 'sealkit ref --help'" });
     return g;
   };
   cmd.on('option:key', (v: string) => groups.push({ kind: 'key', key: v, properties: [] }));
@@ -108,10 +109,10 @@ export const registerRef: RegisterCommand = (program, { io }) => {
     }
     g.properties.push({ property, secretKey });
   });
-  cmd.on('option:version', (v: string) => {
-    const g = last('--version');
-    if (!/^[1-9][0-9]*$/.test(v)) throw new UsageError(`--version "${v}" must be a positive integer (a KV v2 version)`);
-    if (g.version !== undefined) throw new UsageError(`--version given twice for ${g.key}`);
+  cmd.on('option:key-version', (v: string) => {
+    const g = last('--key-version');
+    if (!/^[1-9][0-9]*$/.test(v)) throw new UsageError(`--key-version "${v}" must be a positive integer (a KV v2 version)`);
+    if (g.version !== undefined) throw new UsageError(`--key-version given twice for ${g.key}`);
     g.version = v;
   });
   cmd.action(async (name: string | undefined, flags: RefFlags) => {
