@@ -123,21 +123,29 @@ build_kube() {
 
 # ---- Vault -------------------------------------------------------------------------------
 # Vault's root go.mod replaces its in-repo modules (api, sdk, api/auth/*) with local paths, so
-# `go install` refuses it. As a dependency of a throwaway module those replaces are ignored; we pin
-# each in-repo module to the version the release's own go.mod requires (read from it, not
-# hard-coded) and carry over its non-local replace directives (forks it depends on).
-# Why not the same commit: the proxy serves the release tag v1.21.4 but gives no commit for it, and
-# the in-repo modules are only reachable by their own tags (see docs/test-infra.md).
-# Why not OpenBao: the proxy refused the pinned OpenBao pseudo-version (403, "not available").
+# `go install` refuses it, and a release builds against those modules *at the release commit*.
+# The Go proxy reachable here serves the release (github.com/hashicorp/vault v1.21.4) and the
+# in-repo modules' own tags, but no pseudo-version of any commit (403 "This module version is not
+# available", for OpenBao's pinned commit and for Vault's), so the release commit's sdk cannot be
+# had. We therefore build the release source against the sdk/api versions its go.mod requires
+# (read from it), with a small adapter for the few call sites where the release branch's sdk
+# differs from the tagged sdk (vault_adapt_sources). See docs/test-infra.md.
 build_vault() {
   local out="$1" root="github.com/hashicorp/vault"
-  log "vault: fetching $root@$VAULT_VERSION go.mod"
-  local gomod; gomod="$(mod_field "$root@$VAULT_VERSION" GoMod)"
-  [ -f "$gomod" ] || die "the Go proxy did not serve $root@$VAULT_VERSION"
+  log "vault: fetching $root@$VAULT_VERSION"
+  local gomod dir
+  gomod="$(mod_field "$root@$VAULT_VERSION" GoMod)"
+  dir="$(mod_field "$root@$VAULT_VERSION" Dir)"
+  [ -f "$gomod" ] && [ -d "$dir" ] || die "the Go proxy did not serve $root@$VAULT_VERSION"
   local goline; goline="$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$gomod")"
   # in-repo modules: the left side of every `=> ./...` replace
   local locals; locals="$(sed -n 's#^[[:space:]]*\(replace \)\{0,1\}\(github.com/hashicorp/vault/[^ ]*\) => \./.*#\2#p' "$gomod" | sort -u)"
   [ -n "$locals" ] || die "no local replace directives found in $gomod"
+  # A writable copy of the release source (the module cache is read-only), adapted below.
+  cp -r "$dir" src
+  chmod -R u+w src
+  rm -rf src/website src/ui src/enos src/changelog
+  vault_adapt_sources src
   {
     echo "module sealkit.test/vaultbuild"
     echo
@@ -148,11 +156,12 @@ build_vault() {
     echo "tool $root"
     echo
     echo "replace ("
+    echo "	$root => ./src"
     local m pv
     for m in $locals; do
       pv="$(awk -v m="$m" '$1 == m && $2 ~ /^v/ { print $2; exit } $1 == "require" && $2 == m { print $3; exit }' "$gomod")"
       [ -n "$pv" ] || die "$gomod replaces $m locally but requires no version of it"
-      log "vault: pin $m => $pv" >&2
+      log "vault: pin $m => $pv"
       echo "	$m => $m $pv"
     done
     # Non-local replace directives of the release, verbatim (forks it depends on).
@@ -164,13 +173,45 @@ build_vault() {
     ' "$gomod"
     echo ")"
   } > go.mod
-  cat go.mod >&2
   log "vault: resolving module graph (several hundred modules on a cold cache)"
   gorun mod tidy
   log "vault: compiling (the server and its CLI are one binary; 15-30 min on 2 cores)"
-  local ld="-s -w -X $root/version.GitCommit=$VAULT_VERSION -X $root/version.BuildDate=$(date -u +%FT%TZ)"
+  local ld="-s -w -X $root/version.GitCommit=$VAULT_VERSION-sealkit-testbuild -X $root/version.BuildDate=$(date -u +%FT%TZ)"
   gorun build -trimpath -ldflags "$ld" -o "$out/vault" "$root"
   cp go.mod "$out/go.mod.txt"
+  printf '%s\n' "${VAULT_ADAPTED[@]}" > "$out/adapted-call-sites.txt"
+}
+
+# adapt FILE PERL_SUBSTITUTION DESCRIPTION: applies the edit, which must match exactly once.
+VAULT_ADAPTED=()
+adapt() {
+  local f="$1" expr="$2" what="$3" n
+  [ -f "$f" ] || die "vault adapter: $f not found (review vault_adapt_sources for $VAULT_VERSION)"
+  n="$(perl -0ne "\$n = (${expr}g); print \$n+0" "$f")"
+  [ "$n" = 1 ] || die "vault adapter '$what' matched $n times in $f (expected 1): review vault_adapt_sources for $VAULT_VERSION"
+  perl -0pi -e "$expr" "$f"
+  VAULT_ADAPTED+=("${f#*/}: $what")
+  log "vault: adapted ${f#*/}: $what"
+}
+
+# The release branch's sdk differs from the tagged sdk its go.mod requires in two signatures.
+# Each adapter keeps the release's behaviour: the extra argument is ignored / passed empty, and the
+# restored transit key keeps the requested name (only used for an observation record).
+vault_adapt_sources() {
+  local s="$1"
+  case "$VAULT_VERSION" in
+    v1.21.4)
+      adapt "$s/vault/identity_store.go" \
+        's/ActivationFunc: iStore\.activateDeduplication,/ActivationFunc: func(ctx context.Context, req *logical.Request, _ string) error { return iStore.activateDeduplication(ctx, req) },/' \
+        'framework.Backend.ActivationFunc takes a feature name in sdk v0.21.0'
+      adapt "$s/vault/logical_system_activation_flags.go" \
+        's/b\.idStoreBackend\.ActivationFunc\(ctx, nil\)/b.idStoreBackend.ActivationFunc(ctx, nil, "")/' \
+        'call ActivationFunc with the extra (unused) feature-name argument'
+      adapt "$s/builtin/logical/transit/path_restore.go" \
+        's/restoredKeyName, err := b\.lm\.RestorePolicy\(ctx, req\.Storage, keyName, backupB64, force\)/restoredKeyName := keyName\n\terr := b.lm.RestorePolicy(ctx, req.Storage, keyName, backupB64, force)/' \
+        'keysutil.LockManager.RestorePolicy returns only an error in sdk v0.21.0'
+      ;;
+  esac
 }
 
 # ---- Bitnami sealed-secrets --------------------------------------------------------------

@@ -63,7 +63,9 @@ proc_start_time() {
 start_component() {
   local name="$1" logf="$2"; shift 2
   mkdir -p "$STATE/pids" "$STATE/logs"
-  setsid "$@" </dev/null >>"$logf" 2>&1 &
+  # fds 8/9 hold our flock()s: a component must not inherit them, or it would keep the state dir
+  # locked for as long as it runs.
+  setsid "$@" </dev/null >>"$logf" 2>&1 8>&- 9>&- &
   local pid=$!
   # setsid(1) execs the command when it is not a group leader, so $! is the component's pid.
   local st=""
