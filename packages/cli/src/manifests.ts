@@ -2,6 +2,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { ExitError } from './errors.js';
 import type { Io } from './io.js';
 import { readUserFile } from './files.js';
+import { parseSimpleYaml, stringifySimpleYaml } from './fast-yaml.js';
 
 export const OUTPUT_FORMATS = ['yaml', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -68,7 +69,10 @@ export function parseManifests(data: Buffer | string, source: string): InputObje
       parsedAsJson = false;
     }
   }
-  if (!parsedAsJson) {
+  const simple = parsedAsJson ? undefined : parseSimpleYaml(text);
+  if (simple !== undefined) {
+    for (const value of simple) flatten(value, values);
+  } else if (!parsedAsJson) {
     for (const doc of parseAllDocuments(text)) {
       const error = doc.errors[0];
       if (error !== undefined) {
@@ -116,5 +120,8 @@ export function formatManifests(objects: readonly object[], format: OutputFormat
     const value = objects.length === 1 ? objects[0] : { apiVersion: 'v1', kind: 'List', items: objects };
     return `${JSON.stringify(value, null, 2)}\n`;
   }
-  return objects.map((o) => toYaml(o)).join('---\n');
+  const docs: string[] = [];
+  // The fast emitter covers Secrets and SealedSecrets; anything else goes through `yaml`.
+  for (const o of objects) docs.push(stringifySimpleYaml(o) ?? toYaml(o));
+  return docs.join('---\n');
 }

@@ -1,4 +1,4 @@
-import { Unsealer, unsealSealedSecret, validateSealedSecret, type SecretManifest } from '@sealkit/core';
+import { Unsealer, unsealSealedSecret, type SealedSecretManifest, type SecretManifest } from '@sealkit/core';
 import { withContext } from '../errors.js';
 import { PRIVATE_FILE_MODE, writeFileAtomic } from '../files.js';
 import { loadKeyring } from '../keys.js';
@@ -38,10 +38,10 @@ Examples:
       const unsealer = new Unsealer(keyring);
       const secrets: SecretManifest[] = [];
       for (const input of parseManifests(data, source)) {
-        const what = describeObject(input);
-        const sealed = withContext(what, () => validateSealedSecret(input.value));
-        // Core names the data key that failed (spec.encryptedData.KEY), we name the object.
-        secrets.push(withContext(what, () => unsealSealedSecret(sealed, unsealer)));
+        // unsealSealedSecret validates the object itself; core names the failing field
+        // (spec.encryptedData.KEY), we name the object.
+        const sealed = input.value as SealedSecretManifest;
+        secrets.push(withContext(describeObject(input), () => unsealSealedSecret(sealed, unsealer)));
       }
       const text = formatManifests(secrets, flags.output ?? 'yaml');
       // Plaintext: the file is created readable by its owner only.
