@@ -113,7 +113,8 @@ build_kube() {
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ld+=" -X $pkg.gitVersion=$v -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
     ld+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$(date -u +%FT%TZ)"
-    [ -z "$commit" ] || ld+=" -X $pkg.gitCommit=$commit"
+    # The module zip carries no commit; an empty gitCommit beats the "$Format:%H$" placeholder.
+    ld+=" -X $pkg.gitCommit=$commit"
   done
   log "kube: compiling kube-apiserver and kube-controller-manager (10-20 min on 2 cores)"
   gorun build -trimpath -ldflags "$ld" -o "$out/" \

@@ -104,12 +104,18 @@ port_in_use() {
   fi
 }
 
-# free_port: a currently free loopback TCP port from the ephemeral-ish range, not yet handed out
-# in this run (tracked in $STATE/ports.used).
+# free_port: a currently free loopback TCP port, not yet handed out in this run (tracked in
+# $STATE/ports.used). It is taken from outside the kernel's ephemeral range
+# (net.ipv4.ip_local_port_range), where outgoing connections could grab it before the
+# component binds it.
 free_port() {
-  local p i
+  local p i lo=32768 hi=60999 base span
+  read -r lo hi < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  if (( lo - 10000 >= 5000 )); then base=10000 span=$(( lo - 10000 ))
+  elif (( 65000 - hi >= 2000 )); then base=$(( hi + 1 )) span=$(( 65000 - hi ))
+  else base=20000 span=10000; fi
   for i in $(seq 1 200); do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 30000 ))
+    p=$(( base + (RANDOM * 32768 + RANDOM) % span ))
     grep -qx "$p" "$STATE/ports.used" 2>/dev/null && continue
     port_in_use "$p" && continue
     echo "$p" >> "$STATE/ports.used"
