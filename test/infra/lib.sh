@@ -147,6 +147,11 @@ wait_for() {
       tail -n 30 "$STATE/logs/$name.log" >&2 || true
       die "$name failed to start (full log: $STATE/logs/$name.log)"
     fi
+    # A component that logs a fatal error but keeps running (e.g. a failed listener in a goroutine)
+    if [ -n "${WAIT_FAIL_PATTERN:-}" ] && grep -qE "$WAIT_FAIL_PATTERN" "$STATE/logs/$name.log" 2>/dev/null; then
+      grep -E "$WAIT_FAIL_PATTERN" "$STATE/logs/$name.log" | tail -n 3 >&2
+      die "$name failed while waiting for $desc (log: $STATE/logs/$name.log)"
+    fi
     if (( SECONDS - start > timeout )); then
       tail -n 30 "$STATE/logs/$name.log" >&2 || true
       die "timed out after ${timeout}s waiting for $desc (log: $STATE/logs/$name.log)"
