@@ -1,8 +1,8 @@
-import { parseAllDocuments, stringify } from 'yaml';
 import { ExitError } from './errors.js';
 import type { Io } from './io.js';
 import { readUserFile } from './files.js';
 import { parseSimpleYaml, stringifySimpleYaml } from './fast-yaml.js';
+import { yaml } from './yaml-lazy.js';
 
 export const OUTPUT_FORMATS = ['yaml', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -73,7 +73,7 @@ export function parseManifests(data: Buffer | string, source: string): InputObje
   if (simple !== undefined) {
     for (const value of simple) flatten(value, values);
   } else if (!parsedAsJson) {
-    for (const doc of parseAllDocuments(text)) {
+    for (const doc of yaml().parseAllDocuments(text)) {
       const error = doc.errors[0];
       if (error !== undefined) {
         const where = error.linePos?.[0];
@@ -108,7 +108,7 @@ export function describeObject(obj: InputObject): string {
 const YAML_OPTIONS = { schema: 'yaml-1.1', lineWidth: 0, minContentWidth: 0 } as const;
 
 export function toYaml(value: unknown): string {
-  return stringify(value, YAML_OPTIONS);
+  return yaml().stringify(value, YAML_OPTIONS);
 }
 
 /**

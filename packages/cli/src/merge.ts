@@ -1,7 +1,8 @@
-import { isMap, isScalar, parseAllDocuments, Scalar, type Document } from 'yaml';
+import type { Document, Scalar } from 'yaml';
 import { isDeepStrictEqual } from 'node:util';
 import { ExitError } from './errors.js';
 import { toYaml } from './manifests.js';
+import { yaml } from './yaml-lazy.js';
 
 /**
  * In-place edits of a committed SealedSecret file for `seal --merge-into`.
@@ -35,7 +36,7 @@ export function parseSealedFile(text: string, path: string): SealedFile {
       throw new ExitError(`--merge-into ${path}: not valid JSON`);
     }
   }
-  const docs = parseAllDocuments(text);
+  const docs = yaml().parseAllDocuments(text);
   const objects: unknown[] = [];
   for (const doc of docs) {
     const error = doc.errors[0];
@@ -61,8 +62,8 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** A scalar in the style of the node it replaces (or of its neighbours, for a new key). */
 function renderScalar(value: string, style: Scalar['type']): string {
   if (!BASE64.test(value)) return JSON.stringify(value);
-  if (style === Scalar.QUOTE_DOUBLE) return `"${value}"`;
-  if (style === Scalar.QUOTE_SINGLE) return `'${value}'`;
+  if (style === 'QUOTE_DOUBLE') return `"${value}"`;
+  if (style === 'QUOTE_SINGLE') return `'${value}'`;
   return toYaml(value).trimEnd();
 }
 
@@ -75,23 +76,23 @@ interface Edit {
 /** Splices the changes into the text of one document; undefined when the layout is not a simple block map. */
 function spliceYaml(text: string, doc: Document, changes: Changes): string | undefined {
   const map = doc.getIn(['spec', 'encryptedData'], true);
-  if (!isMap(map) || map.flow === true || map.items.length === 0) return undefined;
+  if (!yaml().isMap(map) || map.flow === true || map.items.length === 0) return undefined;
   const edits: Edit[] = [];
   const byKey = new Map<string, Scalar>();
   const lines: Array<{ key: string; lineStart: number }> = [];
   let lastValueEnd = 0;
   for (const pair of map.items) {
     const { key, value } = pair;
-    if (!isScalar(key) || typeof key.value !== 'string' || !key.range || !isScalar(value) || !value.range) return undefined;
+    if (!yaml().isScalar(key) || typeof key.value !== 'string' || !key.range || !yaml().isScalar(value) || !value.range) return undefined;
     const [start, end] = value.range;
     if (text.slice(start, end).includes('\n')) return undefined;
-    if (value.type !== Scalar.PLAIN && value.type !== Scalar.QUOTE_DOUBLE && value.type !== Scalar.QUOTE_SINGLE) return undefined;
+    if (value.type !== 'PLAIN' && value.type !== 'QUOTE_DOUBLE' && value.type !== 'QUOTE_SINGLE') return undefined;
     byKey.set(key.value, value);
     lines.push({ key: key.value, lineStart: text.lastIndexOf('\n', key.range[0] - 1) + 1 });
     lastValueEnd = Math.max(lastValueEnd, end);
   }
   const firstKey = map.items[0]?.key;
-  if (!isScalar(firstKey) || !firstKey.range) return undefined;
+  if (!yaml().isScalar(firstKey) || !firstKey.range) return undefined;
   const indent = text.slice(lines[0]?.lineStart ?? 0, firstKey.range[0]);
   if (!/^ *$/.test(indent)) return undefined;
   const style = byKey.values().next().value?.type;
@@ -123,7 +124,7 @@ function spliceYaml(text: string, doc: Document, changes: Changes): string | und
 
 /** Fallback: edit the parsed Documents (comments and values survive; layout may be normalised). */
 function editDocuments(text: string, index: number, changes: Changes): string {
-  const docs = parseAllDocuments(text);
+  const docs = yaml().parseAllDocuments(text);
   const doc = docs[index] as Document;
   for (const [key, sealed] of changes) doc.setIn(['spec', 'encryptedData', key], sealed);
   return docs.map((d, i) => {
@@ -147,7 +148,7 @@ export function applyChanges(text: string, file: SealedFile, index: number, chan
   if (file.format === 'json') {
     out = JSON.stringify(expected[0], null, jsonIndent(text)) + (text.endsWith('\n') ? '\n' : '');
   } else {
-    const docs = parseAllDocuments(text);
+    const docs = yaml().parseAllDocuments(text);
     const doc = docs[index];
     if (doc !== undefined) out = spliceYaml(text, doc as Document, changes);
     if (out === undefined || !sameObjects(out, expected)) out = editDocuments(text, index, changes);
@@ -162,7 +163,7 @@ export function applyChanges(text: string, file: SealedFile, index: number, chan
 
 function sameObjects(text: string, expected: readonly unknown[]): boolean {
   try {
-    const got = isJson(text) ? [JSON.parse(text) as unknown] : parseAllDocuments(text).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
+    const got = isJson(text) ? [JSON.parse(text) as unknown] : yaml().parseAllDocuments(text).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
     return isDeepStrictEqual(got, expected);
   } catch {
     return false;
