@@ -1,4 +1,6 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { encodePublicKeyPem, generateKeyPair } from '@sealkit/core';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI_DIR, expectError, expectOk, run } from '../test/run.js';
@@ -32,8 +34,15 @@ describe('main() in-process', () => {
   it('a terminal on stdin is a usage error for commands that read manifests', async () => {
     const io = fakeIo('', { tty: true });
     expect(await main(['inspect'], io)).toBe(2);
-    expect(io.err).toMatch(/^sealkit: error: no input: .*stdin, which is a terminal \(hint: pipe them in or pass -f FILE\)\n$/);
+    expect(io.err).toMatch(/^sealkit: error: no input: expected SealedSecret manifests on stdin, which is a terminal \(hint: pipe them in, or pass -f FILE\)\n$/);
     expect(io.out).toBe('');
+    const dir = await mkdtemp(join(tmpdir(), 'sealkit-main-'));
+    const cert = join(dir, 'sealkit.pub');
+    await writeFile(cert, encodePublicKeyPem(generateKeyPair().publicKey));
+    const raw = fakeIo('', { tty: true });
+    expect(await main(['seal', '--raw', '--scope', 'cluster', '--cert', cert], raw)).toBe(2);
+    expect(raw.err).toMatch(/expected the value to seal on stdin.*--from-file PATH/);
+    await rm(dir, { recursive: true });
   });
 });
 

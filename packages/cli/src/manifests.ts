@@ -27,9 +27,9 @@ export async function readInput(io: Io, options: InputOptions, what: string): Pr
     return { source: options.file, data: await readUserFile(options.file, '-f') };
   }
   if (io.stdinIsTTY) {
-    throw new ExitError(`no input: ${what} are read from stdin, which is a terminal`, {
+    throw new ExitError(`no input: expected ${what} on stdin, which is a terminal`, {
       exitCode: 2,
-      hint: 'pipe them in or pass -f FILE',
+      hint: what === 'the value to seal' ? 'pipe the value in, or pass --from-file PATH' : 'pipe them in, or pass -f FILE',
     });
   }
   return { source: 'stdin', data: await io.readStdin() };
