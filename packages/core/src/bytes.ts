@@ -3,6 +3,8 @@
  */
 import { BadInputError } from './errors.js';
 
+const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const BASE64_VALUES = Int8Array.from({ length: 128 }, (_, code) => BASE64_ALPHABET.indexOf(String.fromCharCode(code)));
 const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** @internal Standard, padded base64 (RFC 4648 section 4). */
@@ -17,9 +19,24 @@ export function toBase64(bytes: Uint8Array): string {
  */
 export function fromBase64Strict(text: string, what: string): Uint8Array {
   if (typeof text !== 'string') throw new BadInputError(`${what} must be a base64 string, got ${describeType(text)}`);
-  if (!BASE64_RE.test(text)) throw new BadInputError(`${what} is not valid base64 (standard alphabet, padded, no whitespace)`);
+  // A table-driven scan: several times faster than BASE64_RE on this hot path.
+  const length = text.length;
+  let padding = 0;
+  if (length % 4 === 0 && length > 0) {
+    if (text.charCodeAt(length - 1) === 0x3d) padding = text.charCodeAt(length - 2) === 0x3d ? 2 : 1;
+  }
+  let valid = length % 4 === 0;
+  for (let i = 0; valid && i < length - padding; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 127 || (BASE64_VALUES[code] as number) < 0) valid = false;
+  }
+  if (!valid) throw new BadInputError(`${what} is not valid base64 (standard alphabet, padded, no whitespace)`);
+  // Canonical: the bits of the last data character that padding leaves unused must be zero.
+  if (padding > 0) {
+    const last = BASE64_VALUES[text.charCodeAt(length - padding - 1)] as number;
+    if ((last & (padding === 2 ? 0x0f : 0x03)) !== 0) throw new BadInputError(`${what} is not canonical base64 (non-zero padding bits)`);
+  }
   const bytes = Buffer.from(text, 'base64');
-  if (bytes.toString('base64') !== text) throw new BadInputError(`${what} is not canonical base64 (non-zero padding bits)`);
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 

@@ -22,8 +22,7 @@
  * recipients) makes the payload fail authentication even for a holder of a recipient key.
  * The whole value is base64 (standard alphabet, padded).
  */
-import { createHmac, type KeyObject } from 'node:crypto';
-import nacl from 'tweetnacl';
+import type { KeyObject } from 'node:crypto';
 import { checkBytes, concatBytes, describeType, fromBase64Strict, setOwn, toBase64, toHex } from './bytes.js';
 import { AuthenticationError, BadInputError, UnknownKeyIdError, UnknownVersionError } from './errors.js';
 import { KEY_ID_LENGTH, Keyring, PUBLIC_KEY_LENGTH, keyIdBytes, privateKeyObjectOf } from './keys.js';
@@ -39,7 +38,15 @@ import {
   type Location,
   type Scope,
 } from './scope.js';
-import { boxBeforeNode, boxBeforeRecipient, privateKeyObject, rawPublicKey } from './x25519.js';
+import {
+  boxBeforeNode,
+  boxBeforeRecipient,
+  hmacSha256,
+  privateKeyObject,
+  rawPublicKey,
+  secretboxOpen,
+  secretboxSeal,
+} from './x25519.js';
 
 /** @internal */ export const FORMAT_VERSION = 1;
 /** @internal */ export const DATA_KEY_LENGTH = 32;
@@ -91,8 +98,7 @@ export interface ParsedValue {
 
 /** @internal */
 export function derivePayloadKey(dataKey: Uint8Array, header: Uint8Array): Uint8Array {
-  const digest = createHmac('sha256', dataKey).update(PAYLOAD_KEY_CONTEXT).update(header).digest();
-  return new Uint8Array(digest.buffer, digest.byteOffset, digest.byteLength);
+  return hmacSha256(dataKey, PAYLOAD_KEY_CONTEXT, header);
 }
 
 function checkSealOptions(options: SealOptions): { recipients: Uint8Array[]; scope: Scope; label: string; random: RandomSource } {
@@ -152,13 +158,13 @@ function sealBatch(entries: readonly (readonly [string, Uint8Array])[], options:
       const parts: Uint8Array[] = [prefix];
       sharedKeys.forEach((sharedKey, i) => {
         const nonce = Uint8Array.from(draw(random, NONCE_LENGTH));
-        parts.push(ids[i] as Uint8Array, nonce, nacl.secretbox(dataKey, nonce, sharedKey));
+        parts.push(ids[i] as Uint8Array, nonce, secretboxSeal(dataKey, nonce, sharedKey));
       });
       const header = concatBytes(...parts);
       const payloadKey = derivePayloadKey(dataKey, header);
       dataKey.fill(0);
       const payloadNonce = Uint8Array.from(draw(random, NONCE_LENGTH));
-      const payload = nacl.secretbox(plaintext, payloadNonce, payloadKey);
+      const payload = secretboxSeal(plaintext, payloadNonce, payloadKey);
       payloadKey.fill(0);
       setOwn(out, key, toBase64(concatBytes(header, payloadNonce, payload)));
     }
@@ -313,7 +319,7 @@ export class Unsealer {
       if (dataKey === null) continue;
       const payloadKey = derivePayloadKey(dataKey, value.header);
       dataKey.fill(0);
-      const plaintext = nacl.secretbox.open(value.payload, value.payloadNonce, payloadKey);
+      const plaintext = secretboxOpen(value.payload, value.payloadNonce, payloadKey);
       payloadKey.fill(0);
       if (plaintext === null) break;
       return plaintext;
@@ -332,7 +338,7 @@ export class Unsealer {
       if (privateKey === undefined) return null;
       sharedKey = boxBeforeNode(ephemeralPublicKey, privateKey);
     }
-    const dataKey = nacl.secretbox.open(recipient.wrappedKey, recipient.nonce, sharedKey);
+    const dataKey = secretboxOpen(recipient.wrappedKey, recipient.nonce, sharedKey);
     if (dataKey === null || dataKey.length !== DATA_KEY_LENGTH) return null;
     if (this.#cacheSize > 0) {
       // Map iteration order is insertion order: re-inserting marks the entry most recently used.

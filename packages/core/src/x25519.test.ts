@@ -6,7 +6,7 @@ import { AuthenticationError, BadInputError } from './errors.js';
 import { sealValues } from './format.js';
 import { generateKeyPair, keyIdBytes } from './keys.js';
 import { counterRandom, expectError, fromHex, hex, replay } from './test-helpers.js';
-import { boxBeforeNode, boxBeforeRecipient, privateKeyObject } from './x25519.js';
+import { boxBeforeNode, boxBeforeRecipient, hmacSha256, privateKeyObject, secretboxOpen, secretboxSeal } from './x25519.js';
 
 const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
 
@@ -90,5 +90,59 @@ describe('sealValues bytes equal the pure-tweetnacl construction', () => {
       ),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('symmetric helpers equal tweetnacl and node:crypto', () => {
+  const key = fc.uint8Array({ minLength: 32, maxLength: 32 });
+  const nonce = fc.uint8Array({ minLength: 24, maxLength: 24 });
+  const message = fc.uint8Array({ maxLength: 300 });
+
+  it('secretboxSeal == nacl.secretbox, secretboxOpen == nacl.secretbox.open', () => {
+    fc.assert(
+      fc.property(message, nonce, key, (m, n, k) => {
+        const box = secretboxSeal(m, n, k);
+        expect(hex(box)).toBe(hex(nacl.secretbox(m, n, k)));
+        expect(hex(secretboxOpen(box, n, k)!)).toBe(hex(m));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('secretboxOpen rejects exactly what nacl.secretbox.open rejects (any bit flip, wrong key or nonce, short input)', () => {
+    fc.assert(
+      fc.property(message, nonce, key, fc.nat(), (m, n, k, bit) => {
+        const box = nacl.secretbox(m, n, k);
+        const flipped = Uint8Array.from(box);
+        flipped[(bit >> 3) % box.length]! ^= 1 << (bit & 7);
+        expect(secretboxOpen(flipped, n, k)).toBeNull();
+        expect(nacl.secretbox.open(flipped, n, k)).toBeNull();
+        const otherKey = Uint8Array.from(k);
+        otherKey[0]! ^= 1;
+        expect(secretboxOpen(box, n, otherKey)).toBeNull();
+        const otherNonce = Uint8Array.from(n);
+        otherNonce[23]! ^= 0x80;
+        expect(secretboxOpen(box, otherNonce, k)).toBeNull();
+      }),
+      { numRuns: 200 },
+    );
+    for (let length = 0; length < 16; length++) expect(secretboxOpen(new Uint8Array(length), new Uint8Array(24), new Uint8Array(32))).toBeNull();
+  });
+
+  it('hmacSha256 == createHmac for keys up to 64 bytes and any message parts', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 3 }), (k, parts) => {
+        const expected = createHmac('sha256', k);
+        for (const part of parts) expected.update(part);
+        expect(hex(hmacSha256(k, ...parts))).toBe(expected.digest('hex'));
+      }),
+      { numRuns: 200 },
+    );
+    expect(() => hmacSha256(new Uint8Array(65))).toThrow(/longer than a block/);
+  });
+
+  it('hmacSha256 matches RFC 4231 test case 2', () => {
+    const mac = hmacSha256(new TextEncoder().encode('Jefe'), new TextEncoder().encode('what do ya want for nothing?'));
+    expect(hex(mac)).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
   });
 });
