@@ -94,6 +94,7 @@ export class Controller {
       registry: metrics.registry,
       workers: cfg.workers,
       maxBackoffMs: cfg.maxBackoffMs,
+      namespaces: cfg.watchNamespaces,
     });
 
     const deps: ReconcileDeps = {

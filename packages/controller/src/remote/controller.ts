@@ -10,7 +10,7 @@
 //   await remote.stop();            // shutdown: revokes the Vault tokens it created
 
 import type { EventSink } from '../events.js';
-import { Informer, cacheKey, type Cached } from '../informer.js';
+import { Informer, InformerGroup, cacheKey, type Cached } from '../informer.js';
 import type { KubeClient } from '../kube/client.js';
 import { errorFields } from '../kube/errors.js';
 import type { Logger } from '../log.js';
@@ -67,13 +67,15 @@ export interface RemoteControllerOptions {
   /** Vault requests in flight per store (default 8). */
   vaultConcurrency?: number;
   maxBackoffMs?: number;
+  /** Namespaces whose RemoteSecrets and RemoteStores we handle (empty: all), like --watch-namespaces. */
+  namespaces?: readonly string[];
   /** Tests: a different Vault client factory. */
   createApi?: (options: NodeVaultApiOptions) => VaultApi;
 }
 
 export class RemoteController {
-  readonly remoteSecrets: Informer<RemoteSecretEntry>;
-  readonly remoteStores: Informer<StoreEntry>;
+  readonly remoteSecrets: InformerGroup<RemoteSecretEntry>;
+  readonly remoteStores: InformerGroup<StoreEntry>;
   readonly clusterStores: Informer<StoreEntry>;
   readonly queue: RemoteWorkQueue;
   readonly storeQueue: RemoteWorkQueue;
@@ -108,8 +110,14 @@ export class RemoteController {
       ...(o.createApi ? { createApi: o.createApi } : {}),
     });
     const common = { client: o.client, clock: this.clock, log: this.log };
-    this.remoteSecrets = new Informer({ ...common, name: 'remotesecrets', path: remoteSecretsPath(), transform: rsEntry });
-    this.remoteStores = new Informer({ ...common, name: 'remotestores', path: remoteStoresPath(), transform: storeEntry(REMOTE_STORE_KIND) });
+    // One informer per watched namespace, or one cluster-wide (as the runtime does for SealedSecrets).
+    const scopes = o.namespaces?.length ? o.namespaces : [''];
+    this.remoteSecrets = new InformerGroup(
+      scopes.map((ns) => new Informer({ ...common, name: ns ? `remotesecrets/${ns}` : 'remotesecrets', path: remoteSecretsPath(ns), transform: rsEntry })),
+    );
+    this.remoteStores = new InformerGroup(
+      scopes.map((ns) => new Informer({ ...common, name: ns ? `remotestores/${ns}` : 'remotestores', path: remoteStoresPath(ns), transform: storeEntry(REMOTE_STORE_KIND) })),
+    );
     this.clusterStores = new Informer({ ...common, name: 'clusterremotestores', path: clusterRemoteStoresPath(), transform: storeEntry(CLUSTER_REMOTE_STORE_KIND) });
 
     const deps: RemoteReconcileDeps = {

@@ -74,8 +74,10 @@ export function sanitizeVaultErrors(body: unknown): string[] {
   const out: string[] = [];
   for (const e of errors.slice(0, MAX_VAULT_ERRORS)) {
     if (typeof e !== 'string') continue;
-    // Multi-line errors are stack-like dumps; keep the first line only.
-    let line = e.split('\n', 1)[0]!.trim();
+    // Vault joins several errors as "2 errors occurred:\n\t* permission denied\n\t* invalid token":
+    // keep the items; any other multi-line text is cut to its first line.
+    const items = [...e.matchAll(/^\s*\* (.+)$/gm)].map((m) => m[1]!.trim());
+    let line = items.length > 0 ? items.join(', ') : e.split('\n', 1)[0]!.trim();
     if (line.length > MAX_VAULT_ERROR_CHARS) line = `${line.slice(0, MAX_VAULT_ERROR_CHARS)}...`;
     if (line) out.push(line);
   }

@@ -36,8 +36,10 @@ export const isConflict = (err: unknown) => statusCodeOf(err) === 409;
 const enc = encodeURIComponent;
 const secretsPath = (ns: string) => `/api/v1/namespaces/${enc(ns)}/secrets`;
 const secretPath = (ns: string, name: string) => `${secretsPath(ns)}/${enc(name)}`;
-export const remoteSecretsPath = () => `/apis/${REMOTE_GROUP}/${REMOTE_VERSION}/${REMOTE_SECRET_PLURAL}`;
-export const remoteStoresPath = () => `/apis/${REMOTE_GROUP}/${REMOTE_VERSION}/${REMOTE_STORE_PLURAL}`;
+const nsPrefix = (ns: string) => (ns ? `/namespaces/${enc(ns)}` : '');
+/** Collection paths; an empty namespace means all namespaces. */
+export const remoteSecretsPath = (ns = '') => `/apis/${REMOTE_GROUP}/${REMOTE_VERSION}${nsPrefix(ns)}/${REMOTE_SECRET_PLURAL}`;
+export const remoteStoresPath = (ns = '') => `/apis/${REMOTE_GROUP}/${REMOTE_VERSION}${nsPrefix(ns)}/${REMOTE_STORE_PLURAL}`;
 export const clusterRemoteStoresPath = () => `/apis/${REMOTE_GROUP}/${REMOTE_VERSION}/${CLUSTER_REMOTE_STORE_PLURAL}`;
 const remoteSecretPath = (ns: string, name: string) => `/apis/${REMOTE_GROUP}/${REMOTE_VERSION}/namespaces/${enc(ns)}/${REMOTE_SECRET_PLURAL}/${enc(name)}`;
 const storePath = (kind: StoreKind, name: string, ns?: string) =>

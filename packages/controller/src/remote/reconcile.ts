@@ -467,8 +467,8 @@ class Ctx {
     const s = this.baseStatus({ ready: true, reason: Reason.Synced, message }, { keepSynced: false });
     s.refreshTime = iso(m.fetchedAt);
     if (m.secretRV !== undefined) s.syncedResourceVersion = m.secretRV;
-    s.data = m.synced.data;
-    s.dataFrom = m.synced.dataFrom;
+    if (m.synced.data.length) s.data = m.synced.data;
+    if (m.synced.dataFrom.length) s.dataFrom = m.synced.dataFrom;
     return s;
   }
 
