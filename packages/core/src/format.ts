@@ -314,43 +314,51 @@ export class Unsealer {
     const candidates = value.recipients.filter((r) => this.#keyring.get(r.keyId) !== undefined);
     if (candidates.length === 0) throw new UnknownKeyIdError(value.recipients.map((r) => r.keyId));
 
-    for (const recipient of candidates) {
-      const dataKey = this.#unwrap(recipient, value.ephemeralPublicKey);
-      if (dataKey === null) continue;
-      const payloadKey = derivePayloadKey(dataKey, value.header);
-      dataKey.fill(0);
-      const plaintext = secretboxOpen(value.payload, value.payloadNonce, payloadKey);
-      payloadKey.fill(0);
-      if (plaintext === null) break;
-      return plaintext;
+    const ephemeralHex = toHex(value.ephemeralPublicKey);
+    // Shared keys derived during this call, by key id: a hostile value that lists one of our key
+    // ids 255 times costs one X25519, not 255. Those not moved to the cache are wiped at the end.
+    const derived = new Map<string, Uint8Array>();
+    try {
+      for (const recipient of candidates) {
+        const cacheKey = `${recipient.keyId}:${ephemeralHex}`;
+        let sharedKey = this.#cache.get(cacheKey) ?? derived.get(recipient.keyId);
+        if (sharedKey === undefined) {
+          const privateKey = privateKeyObjectOf(this.#keyring, recipient.keyId);
+          if (privateKey === undefined) continue;
+          sharedKey = boxBeforeNode(value.ephemeralPublicKey, privateKey);
+          derived.set(recipient.keyId, sharedKey);
+        }
+        const dataKey = secretboxOpen(recipient.wrappedKey, recipient.nonce, sharedKey);
+        if (dataKey === null) continue;
+        // Cached only once it has unwrapped a data key, so garbage cannot churn the cache.
+        if (this.#remember(cacheKey, sharedKey)) derived.delete(recipient.keyId);
+        const payloadKey = derivePayloadKey(dataKey, value.header);
+        dataKey.fill(0);
+        const plaintext = secretboxOpen(value.payload, value.payloadNonce, payloadKey);
+        payloadKey.fill(0);
+        if (plaintext === null) break;
+        return plaintext;
+      }
+    } finally {
+      for (const key of derived.values()) key.fill(0);
     }
     throw new AuthenticationError(
       'sealed value failed authentication: it was modified or corrupted after sealing (re-seal it from the original Secret)',
     );
   }
 
-  #unwrap(recipient: ParsedValue['recipients'][number], ephemeralPublicKey: Uint8Array): Uint8Array | null {
-    const cacheKey = `${recipient.keyId}:${toHex(ephemeralPublicKey)}`;
-    let sharedKey = this.#cache.get(cacheKey);
-    const cached = sharedKey !== undefined;
-    if (sharedKey === undefined) {
-      const privateKey = privateKeyObjectOf(this.#keyring, recipient.keyId);
-      if (privateKey === undefined) return null;
-      sharedKey = boxBeforeNode(ephemeralPublicKey, privateKey);
+  /** LRU insert or refresh; false when caching is off. */
+  #remember(cacheKey: string, sharedKey: Uint8Array): boolean {
+    if (this.#cacheSize === 0) return false;
+    // Map iteration order is insertion order: re-inserting marks the entry most recently used.
+    this.#cache.delete(cacheKey);
+    this.#cache.set(cacheKey, sharedKey);
+    if (this.#cache.size > this.#cacheSize) {
+      const oldest = this.#cache.keys().next().value as string;
+      this.#cache.get(oldest)?.fill(0);
+      this.#cache.delete(oldest);
     }
-    const dataKey = secretboxOpen(recipient.wrappedKey, recipient.nonce, sharedKey);
-    if (dataKey === null || dataKey.length !== DATA_KEY_LENGTH) return null;
-    if (this.#cacheSize > 0) {
-      // Map iteration order is insertion order: re-inserting marks the entry most recently used.
-      if (cached) this.#cache.delete(cacheKey);
-      this.#cache.set(cacheKey, sharedKey);
-      if (this.#cache.size > this.#cacheSize) {
-        const oldest = this.#cache.keys().next().value as string;
-        this.#cache.get(oldest)?.fill(0);
-        this.#cache.delete(oldest);
-      }
-    }
-    return dataKey;
+    return true;
   }
 }
 

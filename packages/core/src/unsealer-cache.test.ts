@@ -68,3 +68,22 @@ describe('Unsealer cache', () => {
     expect(boxBeforeNode).toHaveBeenCalledTimes(2);
   });
 });
+
+describe('hostile values', () => {
+  it('a value listing our key id many times costs one X25519', () => {
+    const sealed = sealValues({ a: utf8('a') }, options).a!;
+    const bytes = Buffer.from(sealed, 'base64');
+    const start = 4 + 6 + 32 + 1; // label "ns/obj"
+    const entry = bytes.subarray(start, start + 80);
+    const broken = Buffer.from(entry);
+    broken[40]! ^= 1; // wrapped key no longer opens
+    const hostile = Buffer.concat([bytes.subarray(0, start - 1), Buffer.of(200), ...Array.from({ length: 200 }, () => broken), bytes.subarray(start + 80)]);
+    const unsealer = new Unsealer(new Keyring([pair]));
+    boxBeforeNode.mockClear();
+    expect(() => unsealer.open(hostile.toString('base64'), at)).toThrow(/modified or corrupted/);
+    expect(boxBeforeNode).toHaveBeenCalledTimes(1);
+    // Nothing was cached from the failed attempt.
+    unsealer.open(sealed, at);
+    expect(boxBeforeNode).toHaveBeenCalledTimes(2);
+  });
+});
