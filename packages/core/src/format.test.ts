@@ -164,7 +164,7 @@ describe('bad input to seal', () => {
   const cases: [string, () => unknown, string][] = [
     ['plaintext not bytes', () => sealValue('text' as never, strict), 'plaintext must be a Uint8Array'],
     ['values not an object', () => sealValues(null as never, strict), 'values must be an object'],
-    ['a value not bytes', () => sealValues({ password: 'x' } as never, strict), 'values.password must be a Uint8Array'],
+    ['a value not bytes', () => sealValues({ password: 'x' } as never, strict), 'values["password"] must be a Uint8Array'],
     ['options missing', () => sealValue(secret, undefined as never), 'options must be an object'],
     ['no recipients', () => sealValue(secret, { ...strict, recipients: [] }), 'options.recipients is empty'],
     ['recipients not an array', () => sealValue(secret, { ...strict, recipients: a.publicKey as never }), 'options.recipients must be an array'],

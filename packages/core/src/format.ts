@@ -127,7 +127,7 @@ function checkSealOptions(options: SealOptions): { recipients: Uint8Array[]; sco
 /** Seals a batch under one ephemeral key. Random bytes are drawn in the order docs/format.md gives for the vectors. */
 function sealBatch(entries: readonly (readonly [string, Uint8Array])[], options: SealOptions): Record<string, string> {
   const { recipients, scope, label, random } = checkSealOptions(options);
-  for (const [key, plaintext] of entries) checkBytes(plaintext, undefined, key === '' ? 'plaintext' : `values.${key}`);
+  for (const [key, plaintext] of entries) checkBytes(plaintext, undefined, `values[${JSON.stringify(key)}]`);
   const labelBytes = utf8.encode(label);
 
   const ephemeralSecret = Uint8Array.from(draw(random, PUBLIC_KEY_LENGTH));
@@ -183,7 +183,8 @@ export function sealValue(plaintext: Uint8Array, options: SealOptions): string {
 /**
  * Seals the values of one Secret under ONE ephemeral key (each value still gets its own
  * random data key and nonces), so an Unsealer does one X25519 per Secret instead of one
- * per value. The result's keys are sorted, so manifests diff well.
+ * per value. The result's keys are inserted in sorted order, so manifests diff well (as for
+ * any JS object, array-index keys such as "0" or "12" still enumerate first, in numeric order).
  */
 export function sealValues(values: Readonly<Record<string, Uint8Array>>, options: SealOptions): Record<string, string> {
   if (typeof values !== 'object' || values === null || Array.isArray(values)) {
