@@ -145,8 +145,10 @@ describe('sealValues (one ephemeral key per Secret)', () => {
     expect(new TextDecoder().decode(openValue(sealed.user!, ring, at))).toBe('admin');
   });
 
-  it('an empty record needs no randomness and returns {}', () => {
+  it('an empty record needs no randomness and returns {}, but bad options are still reported', () => {
     expect(sealValues({}, { ...strict, random: () => { throw new Error('must not draw'); } })).toEqual({});
+    expectError(() => sealValues({}, { ...strict, recipients: [] }), BadInputError);
+    expectError(() => sealValues({}, { ...strict, namespace: undefined }), BadInputError);
   });
 
   it('handles a key named __proto__ as a plain key', () => {

@@ -193,7 +193,10 @@ export function sealValues(values: Readonly<Record<string, Uint8Array>>, options
   const entries = Object.keys(values)
     .sort()
     .map((key) => [key, values[key] as Uint8Array] as const);
-  if (entries.length === 0) return {};
+  if (entries.length === 0) {
+    checkSealOptions(options); // still report bad options, even with nothing to seal
+    return {};
+  }
   return sealBatch(entries, options);
 }
 

@@ -205,6 +205,7 @@ describe('sealSecret', () => {
     const sealed = sealSecret({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'e', namespace: 'n' } }, seal);
     expect(sealed.spec).toEqual({ encryptedData: {}, template: {} });
     expect(unsealSealedSecret(sealed, unsealer).data).toEqual({});
+    expectError(() => sealSecret({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'e', namespace: 'n' } }, { ...seal, recipients: [] }), BadInputError);
   });
 });
 
