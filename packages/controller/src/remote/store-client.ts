@@ -6,7 +6,7 @@
 import type { Clock, Random } from './clock.js';
 import { RemoteError, Reason, VaultRequestError } from './errors.js';
 import { interpretKvRead, type KvReadOutcome } from './extract.js';
-import { kvReadPath, normalizeMount } from './kv-path.js';
+import { kvReadPath, normalizeMount, notFoundHint } from './kv-path.js';
 import { StoreLimiter } from './limiter.js';
 import { noMetrics, type RemoteMetrics } from './metrics.js';
 import { VaultSession, type Authenticator } from './session.js';
@@ -180,7 +180,11 @@ export class StoreClient {
         const result = await this.limiter.run(() => this.session.run((api) => api.read(path, version !== undefined ? { version } : {})));
         return interpretKvRead(result, kv, key, version);
       } catch (err) {
-        throw readFailure(err, `reading key "${key}"`);
+        const e = readFailure(err, `reading key "${key}"`);
+        // Vault answers 403, not 404, for a path outside the policy: a mistyped path looks like a
+        // denial, so give the same hint as for a missing key.
+        const hint = e.reason === Reason.PermissionDenied ? notFoundHint(this.plan.mount, key, kv) : '';
+        throw hint ? new RemoteError(e.reason, e.message + hint, { retryable: true }) : e;
       }
     });
   }
