@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, diffieHellman } from 'node:crypto';
 import fc from 'fast-check';
 import nacl from 'tweetnacl';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { AuthenticationError, BadInputError } from './errors.js';
 import { sealValues } from './format.js';
 import { generateKeyPair, keyIdBytes } from './keys.js';
 import { counterRandom, expectError, fromHex, hex, replay } from './test-helpers.js';
-import { boxBeforeNode, boxBeforeRecipient, hmacSha256, privateKeyObject, secretboxOpen, secretboxSeal } from './x25519.js';
+import { boxBeforeNode, boxBeforeRecipient, hmacSha256, portableKeyCodec, privateKeyObject, rawKeyCodec, secretboxOpen, secretboxSeal } from './x25519.js';
 
 const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
 
@@ -73,6 +73,23 @@ function sealWithTweetnacl(values: Record<string, Uint8Array>, recipients: Uint8
   }
   return out;
 }
+
+describe('key codecs', () => {
+  it('raw (Node 24) and portable (DER/JWK) KeyObject conversions agree with each other and with tweetnacl', () => {
+    fc.assert(
+      fc.property(bytes32, bytes32, (secret, peerSecret) => {
+        const peer = nacl.box.keyPair.fromSecretKey(peerSecret).publicKey;
+        const expected = hex(nacl.box.keyPair.fromSecretKey(secret).publicKey);
+        for (const codec of [rawKeyCodec, portableKeyCodec]) {
+          const privateKey = codec.privateKey(secret);
+          expect(hex(codec.rawPublicKey(privateKey))).toBe(expected);
+          expect(hex(diffieHellman({ privateKey, publicKey: codec.publicKey(peer) }))).toBe(hex(nacl.scalarMult(secret, peer)));
+        }
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
 
 describe('sealValues bytes equal the pure-tweetnacl construction', () => {
   it('for arbitrary keys, randomness, values and recipient counts', () => {

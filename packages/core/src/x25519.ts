@@ -44,41 +44,53 @@ export function pkcs8Der(secretKey: Uint8Array): Buffer {
   return der;
 }
 
-/**
- * Raw key import/export ('raw-public', 'raw-private') is new in Node 24 and about twice as
- * fast as DER; detect it once and fall back to JWK (public) and PKCS#8 DER (private).
- */
-const RAW_KEYS: boolean = (() => {
-  try {
-    const key = createPrivateKey({ key: Buffer.alloc(32, 1), format: 'raw-private', asymmetricKeyType: 'x25519' });
-    const pub = createPublicKey({ key: key.export({ format: 'raw-public' }), format: 'raw-public', asymmetricKeyType: 'x25519' });
-    return pub.asymmetricKeyType === 'x25519';
-  } catch {
-    return false;
-  }
-})();
-
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** @internal Conversions between raw X25519 keys and node:crypto KeyObjects. */
+export interface KeyCodec {
+  privateKey(secretKey: Uint8Array): KeyObject;
+  publicKey(publicKey: Uint8Array): KeyObject;
+  rawPublicKey(privateKey: KeyObject): Uint8Array;
+}
+
+/** @internal Raw key import/export ('raw-public', 'raw-private'): new in Node 24, about twice as fast as DER. */
+export const rawKeyCodec: KeyCodec = {
+  privateKey: (secretKey) => createPrivateKey({ key: asBuffer(secretKey), format: 'raw-private', asymmetricKeyType: 'x25519' }),
+  publicKey: (publicKey) => createPublicKey({ key: asBuffer(publicKey), format: 'raw-public', asymmetricKeyType: 'x25519' }),
+  rawPublicKey: (privateKey) => new Uint8Array(createPublicKey(privateKey).export({ format: 'raw-public' })),
+};
+
+/** @internal For Node versions without raw key formats: PKCS#8 DER for private keys, JWK (faster than DER) for public keys. */
+export const portableKeyCodec: KeyCodec = {
+  privateKey: (secretKey) => createPrivateKey({ key: pkcs8Der(secretKey), format: 'der', type: 'pkcs8' }),
+  publicKey: (publicKey) => createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' }),
+  rawPublicKey: (privateKey) => new Uint8Array(createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(SPKI_PREFIX.length)),
+};
+
+const codec: KeyCodec = (() => {
+  try {
+    const key = rawKeyCodec.privateKey(new Uint8Array(32).fill(1));
+    return rawKeyCodec.publicKey(rawKeyCodec.rawPublicKey(key)).asymmetricKeyType === 'x25519' ? rawKeyCodec : portableKeyCodec;
+  } catch {
+    return portableKeyCodec;
+  }
+})();
+
 /** @internal Builds a node:crypto private KeyObject from a raw 32-byte X25519 secret key. */
 export function privateKeyObject(secretKey: Uint8Array): KeyObject {
-  if (RAW_KEYS) return createPrivateKey({ key: asBuffer(secretKey), format: 'raw-private', asymmetricKeyType: 'x25519' });
-  return createPrivateKey({ key: pkcs8Der(secretKey), format: 'der', type: 'pkcs8' });
+  return codec.privateKey(secretKey);
 }
 
 /** @internal Builds a node:crypto public KeyObject from a raw 32-byte X25519 public key. */
 export function publicKeyObject(publicKey: Uint8Array): KeyObject {
-  if (RAW_KEYS) return createPublicKey({ key: asBuffer(publicKey), format: 'raw-public', asymmetricKeyType: 'x25519' });
-  return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' });
+  return codec.publicKey(publicKey);
 }
 
 /** @internal Raw public key of a private KeyObject. */
 export function rawPublicKey(privateKey: KeyObject): Uint8Array {
-  if (RAW_KEYS) return new Uint8Array(createPublicKey(privateKey).export({ format: 'raw-public' }));
-  const der = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
-  return new Uint8Array(der.subarray(SPKI_PREFIX.length));
+  return codec.rawPublicKey(privateKey);
 }
 
 /**
