@@ -113,7 +113,7 @@ describe('reading Vault', () => {
     expect(s.type).toBe('Opaque');
     expect(s.metadata.labels).toEqual({ team: 'a', 'app.kubernetes.io/managed-by': 'sealkit' });
     expect(s.metadata.annotations).toEqual({ 'argocd.argoproj.io/sync-wave': '-1' });
-    expect(s.metadata.ownerReferences).toEqual([{ apiVersion: 'sealkit.dev/v1alpha1', kind: 'RemoteSecret', name: 'db', uid: rs.metadata.uid, controller: true }]);
+    expect(s.metadata.ownerReferences).toEqual([{ apiVersion: 'sealkit.dev/v1alpha1', kind: 'RemoteSecret', name: 'db', uid: rs.metadata.uid, controller: true, blockOwnerDeletion: true }]);
     expect(ready(rs)).toMatchObject({ reason: 'Synced', observedGeneration: 1 });
     expect(rs.status.data).toEqual([
       { secretKey: 'password', key: `${P}/db`, property: 'password', version: '1' },

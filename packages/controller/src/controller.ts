@@ -274,9 +274,12 @@ export class Controller {
     this.rotationTimer = this.clock.after(Math.min(wait, MAX_TIMER_MS), () => void this.rotateIfDue());
   }
 
+  private publishing: Promise<unknown> = Promise.resolve();
+
   private afterKeysChanged(): void {
     this.scheduleRotation();
-    publishPublicKeys(this.client, this.cfg.namespace, this.keys.publicKeys()).then(
+    // One publication at a time, each with the keys current when it starts.
+    this.publishing = this.publishing.then(() => publishPublicKeys(this.client, this.cfg.namespace, this.keys.publicKeys())).then(
       (changed) => changed && this.log.info('published public keys', { activeKeyId: this.keys.active()?.keyId ?? null }),
       (err) => {
         this.log.warn('could not publish public keys; will retry', errorFields(err));

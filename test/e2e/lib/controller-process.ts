@@ -76,6 +76,10 @@ export class ControllerProcess {
     return this.lines.some((l) => l.msg === msg && pred(l));
   }
 
+  count(msg: string): number {
+    return this.lines.filter((l) => l.msg === msg).length;
+  }
+
   async waitReady(timeoutMs = 30_000): Promise<void> {
     await waitFor(`controller ${this.opts.identity ?? ''} /readyz`, async () => {
       if (this.child.exitCode !== null) throw new Error(`controller exited: ${this.logText().slice(-2000)}`);

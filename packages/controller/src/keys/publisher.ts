@@ -8,7 +8,7 @@ import {
   PUBLIC_KEYS_CONFIGMAP,
 } from '../constants.js';
 import type { KubeClient } from '../kube/client.js';
-import { isNotFound } from '../kube/errors.js';
+import { isAlreadyExists, isNotFound } from '../kube/errors.js';
 import type { PublicKeyInfo } from './keyring-store.js';
 
 /** The ConfigMap data that publishes the public keys (docs/operations.md documents each field). */
@@ -32,7 +32,7 @@ export function publicKeysData(keys: readonly PublicKeyInfo[]): Record<string, s
  * (and kubectl) get the cert without going through the API server's service proxy.
  * Writes only when the content differs.
  */
-export async function publishPublicKeys(client: KubeClient, namespace: string, keys: readonly PublicKeyInfo[]): Promise<boolean> {
+export async function publishPublicKeys(client: KubeClient, namespace: string, keys: readonly PublicKeyInfo[], attempt = 0): Promise<boolean> {
   if (keys.length === 0) return false;
   const data = publicKeysData(keys);
   const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`;
@@ -43,21 +43,27 @@ export async function publishPublicKeys(client: KubeClient, namespace: string, k
     if (!isNotFound(err)) throw err;
   }
   if (!current) {
-    await client.request({
-      method: 'POST',
-      path,
-      query: { fieldManager: FIELD_MANAGER },
-      body: {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: {
-          name: PUBLIC_KEYS_CONFIGMAP,
-          namespace,
-          labels: { 'app.kubernetes.io/part-of': MANAGED_BY_VALUE, 'app.kubernetes.io/managed-by': MANAGED_BY_VALUE },
+    try {
+      await client.request({
+        method: 'POST',
+        path,
+        query: { fieldManager: FIELD_MANAGER },
+        body: {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: {
+            name: PUBLIC_KEYS_CONFIGMAP,
+            namespace,
+            labels: { 'app.kubernetes.io/part-of': MANAGED_BY_VALUE, 'app.kubernetes.io/managed-by': MANAGED_BY_VALUE },
+          },
+          data,
         },
-        data,
-      },
-    });
+      });
+    } catch (err) {
+      // Another writer created it between our read and our create: compare with theirs.
+      if (isAlreadyExists(err) && attempt === 0) return publishPublicKeys(client, namespace, keys, 1);
+      throw err;
+    }
     return true;
   }
   const cur = current.data ?? {};

@@ -163,6 +163,9 @@ export class HttpKubeClient implements KubeClient {
         res.on('data', touch);
         res.on('error', (e) => finish(e));
         const lines = createInterface({ input: res, crlfDelay: Infinity });
+        // readline re-emits the response's errors (a reset connection, our own abort): without
+        // this listener they would be unhandled and take the process down.
+        lines.on('error', (e) => finish(e));
         lines.on('line', (line) => {
           if (settled || line.length === 0) return;
           let ev: WatchEvent;
