@@ -25,9 +25,13 @@ afterAll(async () => {
 
 describe('deploy/', () => {
   it('applies cleanly, and the controller running with the sealkit ServiceAccount token does its job', async () => {
-    const dry = await kubectl(['apply', '-k', DEPLOY, '--dry-run=server']);
-    expect(dry.stdout).toContain('customresourcedefinition.apiextensions.k8s.io/sealedsecrets.sealkit.dev');
-    await kubectl(['apply', '-k', DEPLOY]);
+    const applied = await kubectl(['apply', '-k', DEPLOY]);
+    expect(applied.stdout).toContain('customresourcedefinition.apiextensions.k8s.io/sealedsecrets.sealkit.dev');
+    expect(applied.stderr).not.toMatch(/warning/i);
+    // Nothing differs between the manifests and the cluster afterwards (exit 0 = no diff).
+    const diff = await kubectl(['diff', '-k', DEPLOY], { allowFail: true });
+    expect(diff.stdout).toBe('');
+    expect(diff.code).toBe(0);
     const dep = await getJson(['deployment', 'sealkit-controller', '-n', 'sealkit']);
     expect(dep.spec.replicas).toBe(2);
     const c = dep.spec.template.spec.containers[0];
