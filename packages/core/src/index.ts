@@ -42,3 +42,48 @@ export {
   unsealSealedSecret,
 } from './manifests.js';
 export type { ObjectMeta, SecretManifest, SealedSecretManifest, SealSecretOptions } from './manifests.js';
+// Bitnami Sealed Secrets compatibility (docs/format.md, "Bitnami values"; docs/core-api.md).
+export {
+  BITNAMI_API_VERSION,
+  BITNAMI_API_GROUP,
+  BITNAMI_ANNOTATIONS,
+  BITNAMI_KEY_LABEL,
+  BITNAMI_KEY_LABEL_ACTIVE,
+  BITNAMI_KEY_SECRET_TYPE,
+  BITNAMI_KEY_PREFIX,
+} from './bitnami/constants.js';
+export {
+  CertificateExpiredError,
+  bitnamiFingerprint,
+  parseBitnamiCertificate,
+  decodeBitnamiPrivateKeysPem,
+  isBitnamiKeySecret,
+  bitnamiKeyFromSecret,
+  decodeBitnamiKeyBackup,
+  BitnamiKeyring,
+} from './bitnami/keys.js';
+export type { BitnamiCertificate, BitnamiPrivateKey } from './bitnami/keys.js';
+export {
+  bitnamiLabel,
+  sealBitnamiValue,
+  sealBitnamiValues,
+  inspectBitnamiValue,
+  isBitnamiValue,
+  openBitnamiValue,
+  openBitnamiValueWithKey,
+} from './bitnami/value.js';
+export type { BitnamiLocation, BitnamiSealOptions, BitnamiValueInfo, BitnamiOpenOptions, BitnamiOpened } from './bitnami/value.js';
+export {
+  bitnamiScope,
+  validateBitnamiSealedSecret,
+  sealBitnamiSecret,
+  unsealBitnamiSealedSecret,
+  bitnamiToSealkit,
+} from './bitnami/manifests.js';
+export type {
+  BitnamiSealedSecretManifest,
+  BitnamiSecretTemplate,
+  BitnamiSealSecretOptions,
+  BitnamiUnsealOptions,
+  BitnamiToSealkitOptions,
+} from './bitnami/manifests.js';
