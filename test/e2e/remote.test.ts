@@ -258,6 +258,19 @@ describe('reading Vault', () => {
   });
 });
 
+describe('forcing a refresh', () => {
+  it('changing the sealkit.dev/force-sync annotation reads Vault now, whatever the interval', async () => {
+    await kv2Put('secret', `${P}/forced`, { v: 'old' });
+    await apply(remoteSecret(app, 'forced', { storeRef: { name: 'vault' }, refreshInterval: '1h', data: [{ secretKey: 'v', remoteRef: { key: `${P}/forced`, property: 'v' } }] }));
+    await waitRemote(app, 'forced');
+    await kv2Put('secret', `${P}/forced`, { v: 'new' });
+    await sleep(2000);
+    expect(decoded(await getJson(['secret', 'forced', '-n', app]))).toEqual({ v: 'old' });
+    await kubectl(['annotate', 'remotesecret', 'forced', '-n', app, `sealkit.dev/force-sync=${Date.now()}`]);
+    await waitFor('forced refresh', async () => decoded(await getJson(['secret', 'forced', '-n', app])).v === 'new', 10_000);
+  });
+});
+
 describe('the managed Secret', () => {
   it('drift is healed: an edited or deleted Secret is restored without waiting for a refresh', async () => {
     await apply(remoteSecret(app, 'drift', { storeRef: { name: 'vault' }, refreshInterval: '1h', data: [{ secretKey: 'password', remoteRef: { key: `${P}/db`, property: 'password' } }] }));

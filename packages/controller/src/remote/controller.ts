@@ -25,6 +25,7 @@ import { SharedReads } from './shared-reads.js';
 import { StoreClients } from './store-client.js';
 import {
   CLUSTER_REMOTE_STORE_KIND,
+  FORCE_SYNC_ANNOTATION,
   REMOTE_STORE_KIND,
   type Condition,
   type RemoteSecret,
@@ -92,6 +93,8 @@ export class RemoteController {
   private readonly byStore = new Map<string, Set<string>>();
   private readonly indexed = new Map<string, { target: string; store: string }>();
   private leading = false;
+  /** RemoteSecrets whose force-sync annotation changed, not yet reconciled. */
+  private readonly forced = new Set<string>();
 
   constructor(private readonly o: RemoteControllerOptions) {
     this.clock = o.clock ?? systemClock;
@@ -131,6 +134,7 @@ export class RemoteController {
       clock: this.clock,
       random,
       memo: this.memo,
+      takeForced: (k) => this.forced.delete(k),
       log: (level, msg, fields) => this.log[level](msg, fields),
     };
     this.queue = new RemoteWorkQueue({
@@ -156,13 +160,18 @@ export class RemoteController {
       update: (rs, old) => {
         this.index(rs);
         // Our own status patches change only status: no need to look again.
-        if (rs.metadata.generation !== old.metadata.generation || rs.metadata.uid !== old.metadata.uid || Boolean(rs.metadata.deletionTimestamp) !== Boolean(old.metadata.deletionTimestamp)) {
-          this.queue.add(cacheKey(rs.namespace, rs.name), 'urgent');
+        const k = cacheKey(rs.namespace, rs.name);
+        if (rs.metadata.annotations?.[FORCE_SYNC_ANNOTATION] !== old.metadata.annotations?.[FORCE_SYNC_ANNOTATION] && rs.metadata.annotations?.[FORCE_SYNC_ANNOTATION]) {
+          this.forced.add(k);
+          this.queue.add(k, 'urgent');
+        } else if (rs.metadata.generation !== old.metadata.generation || rs.metadata.uid !== old.metadata.uid || Boolean(rs.metadata.deletionTimestamp) !== Boolean(old.metadata.deletionTimestamp)) {
+          this.queue.add(k, 'urgent');
         }
       },
       delete: (rs) => {
         const k = cacheKey(rs.namespace, rs.name);
         this.unindex(k);
+        this.forced.delete(k);
         this.memo.delete(k);
         this.queue.forget(k);
       },

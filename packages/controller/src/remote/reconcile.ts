@@ -64,6 +64,8 @@ export interface RemoteReconcileDeps {
   clock: Clock;
   random: Random;
   memo: Map<string, RemoteMemo>;
+  /** True once after the force-sync annotation changed: read Vault now, bypassing shared reads. */
+  takeForced?(key: string): boolean;
   log?: (level: 'info' | 'warn', msg: string, fields: Record<string, string | number | boolean | undefined>) => void;
 }
 
@@ -149,6 +151,7 @@ export async function reconcileRemoteSecret(key: string, d: RemoteReconcileDeps)
 
   const now = d.clock.now();
   const memo = d.memo.get(key);
+  if (d.takeForced?.(key)) return ctx.sync(store, memo, true);
   const cachedRV = d.cachedSecretVersion(namespace, plan.targetName);
   const current = memo && memo.uid === plan.uid && memo.generation === plan.generation && memo.storeFingerprint === store.fingerprint ? memo : undefined;
 
@@ -249,7 +252,7 @@ class Ctx {
   }
 
   /** Fetch from Vault, build, write, report. */
-  async sync(store: StorePlan, previous: RemoteMemo | undefined): Promise<RemoteReconcileResult> {
+  async sync(store: StorePlan, previous: RemoteMemo | undefined, forced = false): Promise<RemoteReconcileResult> {
     const plan = this.plan!;
     const d = this.d;
     let client: StoreClient;
@@ -258,7 +261,7 @@ class Ctx {
     } catch (err) {
       return this.fail(asRemoteError(err), store);
     }
-    const window = shareWindowMs(plan.refreshIntervalMs);
+    const window = forced ? 0 : shareWindowMs(plan.refreshIntervalMs);
     const startedAt = d.clock.now();
 
     // Every distinct (key, version) once, all in parallel (the store limiter bounds concurrency).
@@ -393,8 +396,11 @@ class Ctx {
   async write(content: TargetContent): Promise<{ op: string; rv: string | undefined }> {
     const plan = this.plan!;
     const kube = this.d.kube;
+    // A Secret absent from the managed-Secret cache is usually absent: try to create it without a
+    // GET first (an AlreadyExists answer, e.g. an unlabelled Secret of that name, means: read, decide again).
+    const skipRead = plan.creationPolicy !== 'Merge' && this.d.cachedSecretVersion(plan.namespace, plan.targetName) === undefined;
     for (let attempt = 0; attempt < 2; attempt++) {
-      const live = await kube.getSecret(plan.namespace, plan.targetName);
+      const live = attempt === 0 && skipRead ? undefined : await kube.getSecret(plan.namespace, plan.targetName);
       const w = planTargetWrite(live, content, this.owner, plan.targetName);
       try {
         switch (w.op) {

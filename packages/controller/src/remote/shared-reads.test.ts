@@ -68,3 +68,22 @@ describe('SharedReads', () => {
     expect(r.size).toBe(1);
   });
 });
+
+describe('SharedReads reuse predicate', () => {
+  it('lets a caller refuse a settled answer (e.g. an old "not found") and read afresh', async () => {
+    const clock = new ManualClock();
+    const r = new SharedReads({ clock });
+    let calls = 0;
+    const fetch = async () => ({ found: ++calls > 1 });
+    const accept = (v: { found: boolean }, age: number) => v.found || age <= 5000;
+    expect(await r.get('k', 600_000, fetch, accept)).toEqual({ found: false });
+    await clock.advance(1000);
+    expect(await r.get('k', 600_000, fetch, accept)).toEqual({ found: false }); // young: shared
+    expect(calls).toBe(1);
+    await clock.advance(10_000);
+    expect(await r.get('k', 600_000, fetch, accept)).toEqual({ found: true }); // old negative: refetched
+    await clock.advance(100_000);
+    expect(await r.get('k', 600_000, fetch, accept)).toEqual({ found: true }); // positive: shared
+    expect(calls).toBe(2);
+  });
+});

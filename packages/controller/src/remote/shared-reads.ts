@@ -51,16 +51,43 @@ export class SharedReads {
     return this.entries.size;
   }
 
-  /** The answer for `key`: shared when one is in flight or younger than maxAgeMs, else from fetch(). */
-  get<T>(key: string, maxAgeMs: number, fetch: () => Promise<T>): Promise<T> {
+  /**
+   * The answer for `key`: shared when one is in flight or younger than maxAgeMs (and, when given,
+   * `reuse(value, ageMs)` agrees), else from fetch().
+   */
+  get<T>(key: string, maxAgeMs: number, fetch: () => Promise<T>, reuse?: (value: T, ageMs: number) => boolean): Promise<T> {
     const now = this.clock.now();
     this.sweep(now);
     const hit = this.entries.get(key);
-    if (hit && (!hit.settled || now - hit.startedAt <= maxAgeMs)) {
-      hit.keepUntil = Math.max(hit.keepUntil, hit.startedAt + maxAgeMs);
+    if (hit && !hit.settled) {
       this.onShared(key);
       return hit.promise as Promise<T>;
     }
+    if (hit && now - hit.startedAt <= maxAgeMs) {
+      if (!reuse) {
+        hit.keepUntil = Math.max(hit.keepUntil, hit.startedAt + maxAgeMs);
+        this.onShared(key);
+        return hit.promise as Promise<T>;
+      }
+      return (hit.promise as Promise<T>).then((value) => {
+        if (this.entries.get(key) === hit && reuse(value, this.clock.now() - hit.startedAt)) {
+          hit.keepUntil = Math.max(hit.keepUntil, hit.startedAt + maxAgeMs);
+          this.onShared(key);
+          return value;
+        }
+        // Not acceptable to this caller: a fresh read, unless someone started one meanwhile.
+        const cur = this.entries.get(key);
+        if (cur && cur !== hit && !cur.settled) {
+          this.onShared(key);
+          return cur.promise as Promise<T>;
+        }
+        return this.start(key, this.clock.now(), maxAgeMs, fetch);
+      });
+    }
+    return this.start(key, now, maxAgeMs, fetch);
+  }
+
+  private start<T>(key: string, now: number, maxAgeMs: number, fetch: () => Promise<T>): Promise<T> {
     const entry: Entry = { promise: undefined as unknown as Promise<unknown>, startedAt: now, settled: false, keepUntil: now + maxAgeMs };
     const p = (async () => fetch())();
     entry.promise = p;

@@ -23,6 +23,12 @@ export interface CredentialSource {
   requestServiceAccountToken(namespace: string, name: string, audiences: string[], expirationSeconds: number): Promise<string>;
 }
 
+/**
+ * "Not found" answers are shared only this long: a RemoteSecret waiting for a key to appear must
+ * see it at its next retry, not after the (much longer) positive share window.
+ */
+export const NEGATIVE_SHARE_MS = 5_000;
+
 /** Lifetime we ask for service account tokens: they are used once, for a login. */
 export const SA_TOKEN_SECONDS = 600;
 
@@ -186,7 +192,7 @@ export class StoreClient {
         const hint = e.reason === Reason.PermissionDenied ? notFoundHint(this.plan.mount, key, kv) : '';
         throw hint ? new RemoteError(e.reason, e.message + hint, { retryable: true }) : e;
       }
-    });
+    }, (outcome, ageMs) => outcome.found || ageMs <= NEGATIVE_SHARE_MS);
   }
 
   close(): Promise<void> {

@@ -5,7 +5,7 @@ import { MANAGED_BY_LABEL, OPT_IN_ANNOTATION, REMOTE_KEYS_ANNOTATION, REMOTE_SEC
 const owner = (policy: TargetOwner['policy']): TargetOwner => ({ namespace: 'prod', name: 'db', uid: 'rs-uid', policy });
 const content: TargetContent = { type: 'Opaque', labels: { app: 'x' }, annotations: { 'argocd.argoproj.io/sync-wave': '1' }, data: { password: 'cw==' } };
 const live = (o: Partial<LiveSecret['metadata']> = {}, rest: Partial<LiveSecret> = {}): LiveSecret => ({ metadata: { name: 'db', namespace: 'prod', uid: 'sec-uid', resourceVersion: '7', ...o }, type: 'Opaque', ...rest });
-const ours = { apiVersion: 'sealkit.dev/v1alpha1', kind: 'RemoteSecret', name: 'db', uid: 'rs-uid', controller: true };
+const ours = { apiVersion: 'sealkit.dev/v1alpha1', kind: 'RemoteSecret', name: 'db', uid: 'rs-uid', controller: true, blockOwnerDeletion: true };
 
 describe('planTargetWrite', () => {
   it('creates an owned Secret (Owner) with the managed-by label and template metadata', () => {

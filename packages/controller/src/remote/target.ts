@@ -67,7 +67,8 @@ export interface TargetOwner {
 }
 
 export function ownerReference(o: TargetOwner): OwnerReference {
-  return { apiVersion: REMOTE_API_VERSION, kind: REMOTE_SECRET_KIND, name: o.name, uid: o.uid, controller: true };
+  // blockOwnerDeletion as for SealedSecrets: foreground deletion of the RemoteSecret waits for the Secret.
+  return { apiVersion: REMOTE_API_VERSION, kind: REMOTE_SECRET_KIND, name: o.name, uid: o.uid, controller: true, blockOwnerDeletion: true };
 }
 
 /** Why we may write a live Secret, or undefined when we may not. */

@@ -19,6 +19,9 @@ export type DeletionPolicy = 'Retain' | 'Delete';
 export type TemplateMergePolicy = 'Replace' | 'Merge';
 export type KvVersion = 'v1' | 'v2';
 
+/** Changing this annotation's value (e.g. to a timestamp) makes the controller read Vault now. */
+export const FORCE_SYNC_ANNOTATION = 'sealkit.dev/force-sync';
+
 /** Used when spec.refreshInterval is omitted. */
 export const DEFAULT_REFRESH_INTERVAL_MS = 60 * 60 * 1000;
 
