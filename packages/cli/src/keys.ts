@@ -1,18 +1,23 @@
 import { decodePrivateKeysPem, decodePublicKeysPem, keyId, Keyring } from '@sealkit/core';
 import { ExitError, UsageError, withContext } from './errors.js';
+import type { ClusterFlags } from './cluster/options.js';
 import { readUserFile } from './files.js';
 
-/** Where the public keys to seal to come from. Only `--cert` files for now. */
+/** Where the public keys to seal to come from: `--cert` files or URLs, else the cluster. */
 export interface RecipientOptions {
-  /** `--cert FILE`, repeatable; a file may hold several public keys. */
+  /** `--cert FILE|https://URL`, repeatable; a file may hold several public keys. */
   certs: readonly string[];
+  /** Without --cert, fetch the active key from this cluster; when absent, --cert is required. */
+  cluster?: ClusterFlags | undefined;
 }
 
 const PRIVATE_KEY_PEM = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
 
 /** Reads public keys from one `--cert` file, refusing a private key outright. */
 export async function readCertFile(path: string): Promise<Uint8Array[]> {
-  const pem = (await readUserFile(path, '--cert')).toString('utf8');
+  const pem = /^[a-z][a-z0-9+.-]*:\/\//i.test(path)
+    ? await (await import('./cluster/cert-url.js')).fetchCertUrl(path)
+    : (await readUserFile(path, '--cert')).toString('utf8');
   // Checked here, before any parsing, so the refusal never depends on how the PEM is malformed.
   if (PRIVATE_KEY_PEM.test(pem)) {
     throw new ExitError(`--cert ${path}: this is a private key; it must stay in the cluster`, {
@@ -24,14 +29,25 @@ export async function readCertFile(path: string): Promise<Uint8Array[]> {
 
 /**
  * The public keys a value is sealed to: each cluster, plus any recovery key. Duplicates
- * (the same key in two files) are dropped. Offline, `--cert` is required; fetching the
- * certificate from a cluster will be added here.
+ * (the same key in two files) are dropped. Without `--cert`, the active key of the cluster
+ * (`options.cluster`) is fetched; the cluster code is loaded only then.
  */
 export async function resolveRecipients(options: RecipientOptions): Promise<Uint8Array[]> {
   if (options.certs.length === 0) {
-    throw new UsageError('--cert is required: sealing offline needs the public key of the cluster', {
-      hint: 'pass --cert sealkit.pub; repeat --cert to seal for several clusters or a recovery key',
-    });
+    const hint = 'pass --cert sealkit.pub; repeat --cert to seal for several clusters or a recovery key';
+    if (options.cluster === undefined) {
+      throw new UsageError('--cert is required: sealing offline needs the public key of the cluster', { hint });
+    }
+    const { clusterCert } = await import('./cluster/session.js');
+    const { NoClusterError } = await import('./cluster/kubeconfig.js');
+    try {
+      return (await clusterCert(options.cluster)).keys.slice(0, 1);
+    } catch (err) {
+      if (err instanceof NoClusterError) {
+        throw new UsageError(`--cert is required when no cluster is configured (${err.message})`, { hint: `${hint}, or --kubeconfig FILE`, cause: err });
+      }
+      throw err;
+    }
   }
   const byId = new Map<string, Uint8Array>();
   for (const path of options.certs) {

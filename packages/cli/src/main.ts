@@ -1,15 +1,27 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerCert } from './commands/cert.js';
 import type { RegisterCommand } from './commands/context.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerRef } from './commands/ref.js';
+import { registerReseal } from './commands/reseal.js';
 import { registerSeal } from './commands/seal.js';
 import { registerUnseal } from './commands/unseal.js';
+import { registerValidate } from './commands/validate.js';
 import { EXIT_OK, EXIT_USAGE, ExitError, formatError, toExitError } from './errors.js';
 import { processIo, type Io } from './io.js';
 
-const COMMANDS: readonly RegisterCommand[] = [registerSeal, registerUnseal, registerKeygen, registerInspect, registerRef];
+const COMMANDS: readonly RegisterCommand[] = [
+  registerSeal,
+  registerUnseal,
+  registerKeygen,
+  registerInspect,
+  registerCert,
+  registerValidate,
+  registerReseal,
+  registerRef,
+];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };

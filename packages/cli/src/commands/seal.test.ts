@@ -216,8 +216,9 @@ describe('seal: recipients (--cert)', () => {
     expect(info[0]!.values[0].keyIds.sort()).toEqual([k.id, k2.id].sort());
   });
 
-  it('without --cert: a usage error saying --cert is required offline', async () => {
-    expectError(await run(['seal'], { input: kubectlSecretYaml({ namespace: 'prod' }) }), 2, /--cert is required/);
+  it('without --cert and without any cluster configured: a usage error saying --cert is required', async () => {
+    const noCluster = { KUBECONFIG: '', HOME: dir, KUBERNETES_SERVICE_HOST: '' };
+    expectError(await run(['seal'], { input: kubectlSecretYaml({ namespace: 'prod' }), env: noCluster }), 2, /--cert is required/);
   });
 
   it('refuses a private key as --cert without printing any of it', async () => {

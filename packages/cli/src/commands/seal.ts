@@ -13,6 +13,7 @@ import {
   type SealedSecretManifest,
   type SecretManifest,
 } from '@sealkit/core';
+import { addClusterOptions, type ClusterFlags } from '../cluster/options.js';
 import { ExitError, UsageError, withContext } from '../errors.js';
 import { readUserFile, writeFileAtomic } from '../files.js';
 import type { Io } from '../io.js';
@@ -23,7 +24,7 @@ import { buildSecret } from '../secret-builder.js';
 import type { RegisterCommand } from './context.js';
 import { collect, inputFileOption, namespaceOption, outputFormatOption, scopeOption, writeFileOption } from './options.js';
 
-interface SealFlags {
+interface SealFlags extends ClusterFlags {
   cert?: string[];
   file?: string;
   write?: string;
@@ -65,11 +66,11 @@ Examples:
   sealkit seal --cert sealkit.pub --scope namespace -f secret.yaml -o json`;
 
 export const registerSeal: RegisterCommand = (program, { io }) => {
-  program
+  const sealCommand = program
     .command('seal')
     .description('encrypt Secrets into SealedSecrets that only the cluster (or a recovery key) can open')
     .argument('[name]', 'build a Secret of this name from --from-literal/--from-file/--from-env-file')
-    .option('--cert <file>', 'public key(s) to seal to (PEM, SPKI); repeat for several recipients', collect)
+    .option('--cert <file>', 'public key(s) to seal to (PEM file or https URL); repeat for several recipients; default: the cluster\'s', collect)
     .addOption(inputFileOption())
     .addOption(writeFileOption())
     .addOption(outputFormatOption())
@@ -86,6 +87,8 @@ export const registerSeal: RegisterCommand = (program, { io }) => {
     .action(async (nameArg: string | undefined, flags: SealFlags, cmd: Command) => {
       await seal(io, nameArg, flags, cmd);
     });
+  // Without --cert, the cluster's active key is fetched (see sealkit cert).
+  addClusterOptions(sealCommand);
 };
 
 function explicit(cmd: Command, option: string): boolean {
@@ -132,7 +135,7 @@ async function seal(io: Io, nameArg: string | undefined, flags: SealFlags, cmd: 
   }
 
   // Recipients first: a missing --cert is reported before we wait for stdin.
-  const recipients = await resolveRecipients({ certs: flags.cert ?? [] });
+  const recipients = await resolveRecipients({ certs: flags.cert ?? [], cluster: flags });
 
   let inputs: InputObject[];
   if (building) {
@@ -198,7 +201,7 @@ async function sealRaw(io: Io, flags: SealFlags): Promise<void> {
       });
     }
   }
-  const recipients = await resolveRecipients({ certs: flags.cert ?? [] });
+  const recipients = await resolveRecipients({ certs: flags.cert ?? [], cluster: flags });
   const fromFile = flags.fromFile?.[0];
   const value = fromFile !== undefined
     ? await readUserFile(fromFile, '--from-file')
