@@ -14,6 +14,7 @@ import {
   type SecretManifest,
 } from '@sealkit/core';
 import { addClusterOptions, type ClusterFlags } from '../cluster/options.js';
+import { formatOption, sealBitnamiCommand, type SealFormat } from '../bitnami/seal.js';
 import { ExitError, UsageError, withContext } from '../errors.js';
 import { readUserFile, writeFileAtomic } from '../files.js';
 import type { Io } from '../io.js';
@@ -38,6 +39,7 @@ interface SealFlags extends ClusterFlags {
   type?: string;
   raw?: boolean;
   mergeInto?: string;
+  format?: SealFormat;
 }
 
 const EXAMPLES = `
@@ -75,6 +77,7 @@ export const registerSeal: RegisterCommand = (program, { io }) => {
     .addOption(writeFileOption())
     .addOption(outputFormatOption())
     .addOption(scopeOption())
+    .addOption(formatOption())
     .addOption(namespaceOption())
     .option('--name <name>', 'name of the Secret (must agree with the manifest if it has one)')
     .option('--from-literal <key=value>', 'add a key with a literal value (visible in shell history!)', collect)
@@ -96,6 +99,7 @@ function explicit(cmd: Command, option: string): boolean {
 }
 
 async function seal(io: Io, nameArg: string | undefined, flags: SealFlags, cmd: Command): Promise<void> {
+  if (flags.format === 'bitnami') return sealBitnamiCommand(io, nameArg, flags, cmd);
   const literals = flags.fromLiteral ?? [];
   const files = flags.fromFile ?? [];
   const envFiles = flags.fromEnvFile ?? [];

@@ -1,7 +1,7 @@
-import { Unsealer, unsealSealedSecret, type SealedSecretManifest, type SecretManifest } from '@sealkit/core';
-import { withContext } from '../errors.js';
+import { Unsealer, type SecretManifest } from '@sealkit/core';
+import { loadUnsealKeys } from '../bitnami/keys.js';
+import { unsealEither } from '../bitnami/unseal.js';
 import { PRIVATE_FILE_MODE, writeFileAtomic } from '../files.js';
-import { loadKeyring } from '../keys.js';
 import { describeObject, formatManifests, parseManifests, readInput, type OutputFormat } from '../manifests.js';
 import type { RegisterCommand } from './context.js';
 import { collect, inputFileOption, outputFormatOption, writeFileOption } from './options.js';
@@ -17,7 +17,7 @@ export const registerUnseal: RegisterCommand = (program, { io }) => {
   program
     .command('unseal')
     .description('recovery: decrypt SealedSecrets back into Secrets with a private key, offline')
-    .option('--key <file>', 'private key(s) (PKCS#8 PEM, e.g. sealkit.key); repeat to try several', collect)
+    .option('--key <file>', 'private key(s): sealkit.key, or for Bitnami SealedSecrets the controller key backup (key Secrets, v1 List) or tls.key PEM; repeat to try several', collect)
     .addOption(inputFileOption())
     .addOption(writeFileOption())
     .addOption(outputFormatOption())
@@ -30,18 +30,20 @@ over a terminal. Each value must be found at the namespace/name it was sealed fo
 Examples:
   sealkit unseal --key recovery/sealkit.key -f db.sealed.yaml
   cat sealed/*.yaml | sealkit unseal --key old.key --key new.key -w secrets.yaml
-  sealkit unseal --key sealkit.key -f db.sealed.yaml -o json | jq -r '.data.password | @base64d'`,
+  sealkit unseal --key sealkit.key -f db.sealed.yaml -o json | jq -r '.data.password | @base64d'
+  # Bitnami SealedSecrets, with the controller's key backup
+  kubectl get secret -n kube-system -l sealedsecrets.bitnami.com/sealed-secrets-key -o yaml > bitnami-keys.yaml
+  sealkit unseal --key bitnami-keys.yaml -f db.bitnami.yaml`,
     )
     .action(async (flags: UnsealFlags) => {
-      const keyring = await loadKeyring(flags.key ?? []);
+      const keys = await loadUnsealKeys(flags.key ?? []);
       const { source, data } = await readInput(io, { file: flags.file }, 'SealedSecret manifests');
-      const unsealer = new Unsealer(keyring);
+      const unsealer = new Unsealer(keys.sealkit);
       const secrets: SecretManifest[] = [];
       for (const input of parseManifests(data, source)) {
-        // unsealSealedSecret validates the object itself; core names the failing field
-        // (spec.encryptedData.KEY), we name the object.
-        const sealed = input.value as SealedSecretManifest;
-        secrets.push(withContext(describeObject(input), () => unsealSealedSecret(sealed, unsealer)));
+        // core validates the object itself and names the failing field (spec.encryptedData.KEY);
+        // we name the object. sealkit and Bitnami SealedSecrets may be mixed.
+        secrets.push(unsealEither(input.value, keys, unsealer, describeObject(input)));
       }
       const text = formatManifests(secrets, flags.output ?? 'yaml');
       // Plaintext: the file is created readable by its owner only.
