@@ -39,6 +39,11 @@ export function serviceProxyPath(ref: ControllerRef, path: string): string {
   return `/api/v1/namespaces/${seg(ref.namespace)}/services/http:${seg(ref.name)}:${seg(ref.port)}/proxy${path}`;
 }
 
+/** The resource name RBAC sees for the proxy subresource (resourceNames must list exactly this). */
+export function proxyName(ref: ControllerRef): string {
+  return `http:${ref.name}:${ref.port}`;
+}
+
 const PRIVATE_KEY_PEM = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
 
 /** The active public key of the cluster, and where it came from. */
@@ -74,15 +79,21 @@ function controllerText(res: ApiResponse): string | undefined {
   return text.length > 0 && text.length <= 200 && /^[\x20-\x7e]+$/.test(text) ? text : undefined;
 }
 
-/** Why a request through the service proxy failed, for one line of an error message. */
-export function describeProxyFailure(res: ApiResponse, ref: ControllerRef, verb: 'get' | 'create'): string {
+/**
+ * Why a request through the service proxy failed, for one line of an error message. The API
+ * server answers 503 both for a missing Service and for one without a ready endpoint; looking
+ * the Service up (when we may) tells the two apart.
+ */
+export async function describeProxyFailure(client: ApiClient, res: ApiResponse, ref: ControllerRef, verb: 'get' | 'create'): Promise<string> {
   const fromApiServer = statusReason(res) !== undefined;
   if (res.status === 403 && fromApiServer) {
-    return `forbidden (${describeStatus(res)}): your user may not ${verb} services/proxy in namespace ${ref.namespace}`;
+    return `${describeStatus(res)}: your user may not ${verb} services/proxy "${proxyName(ref)}" in namespace ${ref.namespace}`;
   }
-  if (res.status === 404 && fromApiServer) return `no Service ${ref.namespace}/${ref.name} (${describeStatus(res)})`;
-  if ((res.status === 503 || res.status === 502) && fromApiServer) {
-    return `the API server cannot reach the controller: no ready endpoint, or it does not answer (${describeStatus(res)})`;
+  if ((res.status === 503 || res.status === 502 || res.status === 404) && fromApiServer) {
+    const svc = await client.request({ method: 'GET', path: `/api/v1/namespaces/${seg(ref.namespace)}/services/${seg(ref.name)}` }).catch(() => undefined);
+    if (svc?.status === 404) return `no Service ${ref.namespace}/${ref.name} (${describeStatus(res)})`;
+    const what = svc?.status === 200 ? 'the Service has no ready endpoint (is the controller running?), or the controller does not answer' : 'no ready endpoint, or the controller does not answer';
+    return `the API server cannot reach the controller: ${what} (${describeStatus(res)})`;
   }
   const said = controllerText(res);
   return `${describeStatus(res)}${said === undefined ? '' : `: ${said}`}`;
@@ -112,7 +123,7 @@ export async function fetchClusterCert(client: ApiClient, ref: ControllerRef): P
     failures.push(`${cmName} not found`);
   } else if (cm.status === 403) {
     forbidden = true;
-    failures.push(`${cmName}: forbidden (${describeStatus(cm)})`);
+    failures.push(`${cmName}: ${describeStatus(cm)}`);
   } else {
     failures.push(`${cmName}: ${describeStatus(cm)}`);
   }
@@ -126,7 +137,7 @@ export async function fetchClusterCert(client: ApiClient, ref: ControllerRef): P
   if (proxied.status === 401) throw unauthorized(client, proxied);
   if (proxied.status === 200) return checkPem(proxied.body.toString('utf8'), `${svcName} /v1/cert.pem`);
   if (proxied.status === 403) forbidden = true;
-  failures.push(`${svcName}: ${describeProxyFailure(proxied, ref, 'get')}`);
+  failures.push(`${svcName}: ${await describeProxyFailure(client, proxied, ref, 'get')}`);
 
   throw new ExitError(`cannot get the cluster's public key: ${failures.join('; ')}`, {
     hint: forbidden
@@ -199,11 +210,12 @@ async function postToController(client: ApiClient, ref: ControllerRef, path: str
   }
 }
 
-function proxyError(res: ApiResponse, ref: ControllerRef, what: string, endpoint: string): ExitError {
+async function proxyError(client: ApiClient, res: ApiResponse, ref: ControllerRef, what: string, endpoint: string): Promise<ExitError> {
   const forbidden = res.status === 403 && statusReason(res) !== undefined;
-  return new ExitError(`${what}: the controller could not check it: ${endpoint} via service ${ref.namespace}/${ref.name}: ${describeProxyFailure(res, ref, 'create')}`, {
+  const why = await describeProxyFailure(client, res, ref, 'create');
+  return new ExitError(`${what}: the controller could not check it: ${endpoint} via service ${ref.namespace}/${ref.name}: ${why}`, {
     hint: forbidden
-      ? `ask for "create" on services/proxy for ${ref.name} in namespace ${ref.namespace}`
+      ? `ask for "create" on services/proxy (resourceNames: ${proxyName(ref)}) in namespace ${ref.namespace}; see "Permissions" in docs/cli.md`
       : `is the sealkit controller running in namespace ${ref.namespace}? (kubectl -n ${ref.namespace} get endpoints ${ref.name}); point at it with --controller-namespace/--controller-name`,
   });
 }
@@ -215,7 +227,7 @@ export async function verifyOnCluster(client: ApiClient, ref: ControllerRef, man
     const answer = parseVerifyAnswer(res.body);
     if (answer !== undefined) return answer;
   }
-  throw proxyError(res, ref, what, 'POST /v1/verify');
+  throw await proxyError(client, res, ref, what, 'POST /v1/verify');
 }
 
 export type ResealResult =
@@ -247,5 +259,5 @@ export async function resealOnCluster(client: ApiClient, ref: ControllerRef, man
     }
     throw new ExitError(`${what}: POST /v1/reseal answered 200 without a SealedSecret in JSON`);
   }
-  throw proxyError(res, ref, what, 'POST /v1/reseal');
+  throw await proxyError(client, res, ref, what, 'POST /v1/reseal');
 }
