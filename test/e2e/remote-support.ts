@@ -95,6 +95,7 @@ async function freePort(): Promise<number> {
 /** A Vault dev server of our own (in memory: a restart loses its data and tokens, like a real rebuild). */
 export class PrivateVault {
   private child: ChildProcess | undefined;
+  unsealKey: string | undefined;
   private readonly home = mkdtempSync(path.join(tmpdir(), 'sealkit-vault-'));
   private constructor(readonly port: number, readonly token: string) {}
 
@@ -116,7 +117,14 @@ export class PrivateVault {
     if (!bin) throw new Error('SEALKIT_VAULT_BIN is not set: run with the vault component (SEALKIT_INFRA=apiserver,gc,vault)');
     this.child = spawn(bin, ['server', '-dev', `-dev-root-token-id=${this.token}`, `-dev-listen-address=127.0.0.1:${this.port}`, '-log-level=error'], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.home },
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    // Dev mode prints its unseal key once at start: keep it to unseal after a test seals Vault.
+    let out = '';
+    this.child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString('utf8');
+      const m = /Unseal Key: (\S+)/.exec(out);
+      if (m) this.unsealKey = m[1];
     });
     await waitFor(`private vault on ${this.addr}`, async () => {
       const r = await fetch(`${this.addr}/v1/sys/health`).catch(() => undefined);

@@ -503,6 +503,36 @@ describe('Vault outages', () => {
   });
 });
 
+describe('Vault sealed', () => {
+  it('a sealed Vault (503) pauses the store with backoff instead of hammering it; unsealed, it recovers', async () => {
+    const pv = await PrivateVault.start();
+    try {
+      await kv2Put('secret', 'app/cfg', { k: track('sealed-case-Lm6') }, pv.target);
+      await apply([
+        secretOf('sealed-token', app, { token: pv.token }),
+        vaultStore(app, 'sealed', { server: pv.addr, mount: 'secret', kvVersion: 'v2', auth: { token: { secretRef: { name: 'sealed-token', key: 'token' } } } }),
+        remoteSecret(app, 'sealed', { storeRef: { name: 'sealed' }, refreshInterval: '1s', data: [{ secretKey: 'k', remoteRef: { key: 'app/cfg', property: 'k' } }] }),
+      ]);
+      await waitRemote(app, 'sealed');
+      const before = await getJson(['secret', 'sealed', '-n', app]);
+      expect(pv.unsealKey).toBeTruthy();
+      await vault('PUT', 'sys/seal', undefined, pv.target);
+      const down = await waitRemote(app, 'sealed', 'False', 'VaultUnavailable', 20_000);
+      expect(ready(down).message).toMatch(/HTTP 503|sealed/);
+      const m0 = counter(await metrics(), 'sealkit_vault_requests_total', { store: storeLabel('sealed'), code: '503' });
+      await sleep(10_000);
+      const m1 = counter(await metrics(), 'sealkit_vault_requests_total', { store: storeLabel('sealed'), code: '503' });
+      // refreshInterval 1s, but the store backs off (1 s, 2 s, 4 s, ...): a handful of requests, not ten or more
+      expect(m1 - m0).toBeLessThanOrEqual(5);
+      expect((await getJson(['secret', 'sealed', '-n', app])).metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+      await fetch(`${pv.addr}/v1/sys/unseal`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: pv.unsealKey }) });
+      await waitRemote(app, 'sealed', 'True', 'Synced', 60_000);
+    } finally {
+      await pv.dispose();
+    }
+  });
+});
+
 describe('ClusterRemoteStore', () => {
   it('serves the namespaces its selector admits, and refuses the others', async () => {
     await apply([
