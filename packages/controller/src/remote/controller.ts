@@ -100,7 +100,7 @@ export class RemoteController {
     this.clock = o.clock ?? systemClock;
     const random = o.random ?? systemRandom;
     this.log = o.log.child({ part: 'remote' });
-    this.kube = new RequesterKubeApi(o.client);
+    this.kube = new RequesterKubeApi(o.client, () => this.clock.now());
     this.counters = new RemoteCounters(o.registry);
     this.reads = new SharedReads({ clock: this.clock, onShared: (key) => this.counters.sharedRead(key.slice(0, key.indexOf('#'))) });
     this.clients = new StoreClients({

@@ -58,8 +58,12 @@ export interface RemoteKubeApi {
   namespaceLabels(namespace: string): Promise<Record<string, string> | undefined>;
 }
 
+/** How long a namespace's labels are trusted (ClusterRemoteStore selectors): one GET per namespace, not per reconcile. */
+const NAMESPACE_LABELS_TTL_MS = 30_000;
+
 export class RequesterKubeApi implements RemoteKubeApi, CredentialSource {
-  constructor(private readonly client: KubeRequester) {}
+  private readonly nsLabels = new Map<string, { at: number; labels: Promise<Record<string, string> | undefined> }>();
+  constructor(private readonly client: KubeRequester, private readonly now: () => number = Date.now) {}
 
   async getSecret(namespace: string, name: string): Promise<LiveSecret | undefined> {
     try {
@@ -111,7 +115,20 @@ export class RequesterKubeApi implements RemoteKubeApi, CredentialSource {
       body: { metadata: { uid: t.uid }, status },
     });
   }
-  async namespaceLabels(namespace: string): Promise<Record<string, string> | undefined> {
+  namespaceLabels(namespace: string): Promise<Record<string, string> | undefined> {
+    const hit = this.nsLabels.get(namespace);
+    if (hit && this.now() - hit.at < NAMESPACE_LABELS_TTL_MS) return hit.labels;
+    if (this.nsLabels.size > 10_000) this.nsLabels.clear();
+    const labels = this.fetchNamespaceLabels(namespace);
+    const entry = { at: this.now(), labels };
+    this.nsLabels.set(namespace, entry);
+    labels.catch(() => {
+      if (this.nsLabels.get(namespace) === entry) this.nsLabels.delete(namespace);
+    });
+    return labels;
+  }
+
+  private async fetchNamespaceLabels(namespace: string): Promise<Record<string, string> | undefined> {
     try {
       const ns = await this.client.request<{ metadata?: { labels?: Record<string, string> } }>({ method: 'GET', path: `/api/v1/namespaces/${enc(namespace)}` });
       return ns.metadata?.labels ?? {};
