@@ -12,7 +12,7 @@ import type { Metrics } from './metrics.js';
 import { reconcileSealedSecret, type Memo, type ReconcileDeps } from './reconcile/sealed-secret.js';
 import { sealedSecretView, secretView, type SealedSecretView, type SecretView } from './reconcile/views.js';
 import { ApiSecretWriter } from './secret-writer.js';
-import { ApiStatusWriter } from './status.js';
+import { ApiStatusWriter, StatusLane } from './status.js';
 import { WorkQueue } from './workqueue.js';
 import { MANAGED_BY_LABEL } from '@sealkit/core';
 import { MANAGED_BY_VALUE, SEALED_SECRETS_PATH } from './constants.js';
@@ -35,6 +35,7 @@ export class Controller {
   readonly remote: RemoteController;
   private readonly elector: LeaderElector | undefined;
   private readonly events: EventRecorder;
+  private readonly statusLane: StatusLane;
   private readonly memo = new Map<string, Memo>();
   private leading = false;
   private rotationTimer: Timer | undefined;
@@ -97,12 +98,18 @@ export class Controller {
       namespaces: cfg.watchNamespaces,
     });
 
+    this.statusLane = new StatusLane({
+      writer: new ApiStatusWriter(client),
+      clock,
+      busy: () => this.queue.depth > 0,
+      onError: (ss, err) => log.warn('status patch failed; will retry', { namespace: ss.namespace, name: ss.name, ...errorFields(err) }),
+    });
     const deps: ReconcileDeps = {
       sealedSecret: (ns, n) => this.sealedSecrets.get(ns, n),
       cachedSecret: (ns, n) => this.secrets.get(ns, n),
       opener: () => this.keys.unsealer(),
       secrets: new ApiSecretWriter(client),
-      status: new ApiStatusWriter(client),
+      status: this.statusLane,
       events: this.events,
       now: () => new Date(clock.now()),
       memo: this.memo,
@@ -127,6 +134,7 @@ export class Controller {
     });
     metrics.queueInFlight.collect(() => metrics.queueInFlight.set(this.queue.inFlight));
     metrics.queueWaiting.collect(() => metrics.queueWaiting.set(this.queue.waiting));
+    metrics.statusQueue.collect(() => metrics.statusQueue.set(this.statusLane.depth));
     metrics.cachedObjects.collect(() => {
       metrics.cachedObjects.set(this.sealedSecrets.size, { informer: 'sealedsecrets' });
       metrics.cachedObjects.set(this.secrets.size, { informer: 'secrets' });
@@ -219,6 +227,7 @@ export class Controller {
       this.afterKeysChanged();
       this.enqueueAll();
       this.queue.start();
+      this.statusLane.start();
       this.scheduleResync();
     });
     // Not awaited: the elector must keep renewing the lease while caches fill.
@@ -230,7 +239,9 @@ export class Controller {
     this.metrics.leader.set(0);
     this.rotationTimer?.cancel();
     this.resyncTimer?.cancel();
-    await Promise.all([this.queue.pause(), this.remote.stopLeading()]);
+    await Promise.all([this.queue.pause(), this.statusLane.pause(), this.remote.stopLeading()]);
+    // What we remember was true while we led; a future term starts from the caches.
+    this.memo.clear();
   }
 
   private enqueueAll(): void {

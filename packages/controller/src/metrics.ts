@@ -119,6 +119,7 @@ export function createMetrics() {
     queueDepth: r.gauge('sealkit_workqueue_depth', 'Keys waiting in the work queue.'),
     queueInFlight: r.gauge('sealkit_workqueue_in_flight', 'Keys being reconciled right now.'),
     queueWaiting: r.gauge('sealkit_workqueue_waiting_retry', 'Keys waiting for a backoff or delayed retry.'),
+    statusQueue: r.gauge('sealkit_status_queue_depth', 'Status patches waiting (written after Secrets while the work queue is busy).'),
     queueRetries: r.counter('sealkit_workqueue_retries_total', 'Retries scheduled with backoff.'),
     keys: r.gauge('sealkit_keys', 'Private keys loaded from the key Secrets.'),
     activeKey: r.gauge('sealkit_active_key_info', 'The key new SealedSecrets are sealed to (value 1, label key_id).'),
@@ -131,12 +132,19 @@ export function createMetrics() {
     httpRequests: r.counter('sealkit_http_requests_total', 'HTTP requests by route and code.'),
     rss: r.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.'),
     heap: r.gauge('nodejs_heap_used_bytes', 'V8 heap in use, in bytes.'),
+    heapTotal: r.gauge('nodejs_heap_total_bytes', 'V8 heap reserved, in bytes.'),
+    external: r.gauge('nodejs_external_memory_bytes', 'Memory of Buffers and other objects outside the V8 heap, in bytes.'),
     startTime: r.gauge('process_start_time_seconds', 'Start time of the process since the epoch, in seconds.'),
   };
   const start = Math.floor(Date.now() / 1000 - process.uptime());
   m.startTime.set(start);
   m.rss.collect(() => m.rss.set(process.memoryUsage.rss()));
-  m.heap.collect(() => m.heap.set(process.memoryUsage().heapUsed));
+  m.heap.collect(() => {
+    const u = process.memoryUsage();
+    m.heap.set(u.heapUsed);
+    m.heapTotal.set(u.heapTotal);
+    m.external.set(u.external);
+  });
   return m;
 }
 

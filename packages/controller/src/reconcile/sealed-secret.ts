@@ -160,10 +160,12 @@ export async function reconcileSealedSecret(key: string, d: ReconcileDeps): Prom
   if (written) {
     d.metrics?.secretWrites.inc({ op: decision === 'recreate' ? 'recreate' : decision });
     const drift = memo && memo.uid === ss.uid && memo.generation === ss.generation;
+    // No event for a plain first creation (status says Ready): with thousands of objects that
+    // would double the API writes of a first start for no information.
     if (drift) {
       d.events.emit(ss, 'Normal', 'SecretRestored', `Secret ${name} was changed or deleted outside sealkit and has been restored`);
-    } else {
-      d.events.emit(ss, 'Normal', Reasons.Unsealed, `Secret ${name} ${decision === 'create' ? 'created' : 'updated'}`);
+    } else if (decision !== 'create') {
+      d.events.emit(ss, 'Normal', Reasons.Unsealed, `Secret ${name} updated`);
     }
     d.log.info('secret written', { namespace, name, op: decision, drift: Boolean(drift) });
   }
