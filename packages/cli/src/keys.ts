@@ -15,9 +15,12 @@ const PRIVATE_KEY_PEM = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
 
 /** Reads public keys from one `--cert` file, refusing a private key outright. */
 export async function readCertFile(path: string): Promise<Uint8Array[]> {
-  const pem = /^[a-z][a-z0-9+.-]*:\/\//i.test(path)
+  const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(path);
+  const pem = isUrl
     ? await (await import('./cluster/cert-url.js')).fetchCertUrl(path)
     : (await readUserFile(path, '--cert')).toString('utf8');
+  // A URL may carry credentials (https://user:pw@host/...): never in a message.
+  if (isUrl) path = path.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
   // Checked here, before any parsing, so the refusal never depends on how the PEM is malformed.
   if (PRIVATE_KEY_PEM.test(pem)) {
     throw new ExitError(`--cert ${path}: this is a private key; it must stay in the cluster`, {
