@@ -326,6 +326,14 @@ describe('keys', () => {
     expect((err as Error).message).toMatch(/expired on \d{4}-\d\d-\d\d/);
   });
 
+  it('reads a certificate made by the real Bitnami controller (v0.36.6: empty subject, RSA-4096, 10 years)', () => {
+    const pem = readFileSync(new URL('./testdata/bitnami-controller-cert.pem', import.meta.url), 'utf8');
+    const cert = parseBitnamiCertificate(pem);
+    expect(cert.modulusLength).toBe(4096);
+    expect(cert.subject).toBe('');
+    expect(cert.notAfter.getTime() - cert.notBefore.getTime()).toBeGreaterThan(9 * 365 * 86_400_000);
+  });
+
   it('uses only the first certificate of a file, and explains other inputs', () => {
     const two = vectors.keys.rsa4096!.certificatePem + vectors.keys.rsa2048!.certificatePem;
     expect(parseBitnamiCertificate(two).modulusLength).toBe(4096);

@@ -155,7 +155,7 @@ export function parseBitnamiCertificate(pem: string | Uint8Array, options: { now
     modulusLength,
     notBefore: cert.validFromDate,
     notAfter,
-    subject: cert.subject.replace(/\n/g, ', '),
+    subject: (cert.subject ?? '').replace(/\n/g, ', '),
   };
 }
 
