@@ -1,0 +1,168 @@
+// The Bitnami reconcile rules with fakes for the API (the real apiserver and the real Bitnami
+// controller are in test/e2e/bitnami-controller.test.ts).
+import { describe, expect, it } from 'vitest';
+import { extractBitnamiFlags } from './options.js';
+import { desiredBitnamiSecret, reconcileBitnami, type BitnamiReconcileDeps, type Memo } from './reconcile.js';
+import { bitnamiSealedSecretView, bitnamiSecretView, type BitnamiSecretView } from './views.js';
+import type { OpenResult } from './opener.js';
+
+const log = { debug() {}, info() {}, warn() {}, error() {}, child() { return log; } };
+
+function ss(extra: { template?: any; annotations?: Record<string, string>; status?: any; generation?: number } = {}) {
+  return bitnamiSealedSecretView({
+    apiVersion: 'bitnami.com/v1alpha1',
+    kind: 'SealedSecret',
+    metadata: { name: 'db', namespace: 'app', uid: 'ss-uid', generation: extra.generation ?? 1, resourceVersion: '10', annotations: extra.annotations },
+    spec: { encryptedData: { password: 'AQA...' }, template: extra.template ?? { metadata: { labels: { a: 'b' } }, type: 'Opaque' } },
+    status: extra.status,
+  });
+}
+
+function harness(opts: { live?: any; open?: OpenResult; ssView?: ReturnType<typeof ss> } = {}) {
+  const calls: string[] = [];
+  const events: string[] = [];
+  const statuses: any[] = [];
+  let liveRaw = opts.live;
+  const view = opts.ssView ?? ss();
+  const store = (raw: any): BitnamiSecretView => {
+    liveRaw = { ...raw, metadata: { ...raw.metadata, resourceVersion: String(Number(raw.metadata.resourceVersion ?? 0) + 1) } };
+    return bitnamiSecretView(liveRaw);
+  };
+  const memo = new Map<string, Memo>();
+  const d: BitnamiReconcileDeps = {
+    sealedSecret: () => view,
+    cachedSecret: () => (liveRaw ? bitnamiSecretView(liveRaw) : undefined),
+    ready: () => true,
+    open: async () => opts.open ?? { ok: true, data: { password: Buffer.from('pw').toString('base64') } },
+    secrets: {
+      create: async (body) => {
+        calls.push('create');
+        return store(body);
+      },
+      patch: async (_ns, _n, ops: any[]) => {
+        calls.push('patch');
+        const next = structuredClone(liveRaw);
+        for (const op of ops) {
+          const parts = op.path.split('/').slice(1);
+          let o = next;
+          for (const p of parts.slice(0, -1)) o = o[p];
+          o[parts[parts.length - 1]] = op.value;
+        }
+        return store(next);
+      },
+      get: async () => {
+        calls.push('get');
+        return liveRaw;
+      },
+      replace: async (body) => {
+        calls.push('replace');
+        return store(body);
+      },
+    },
+    status: { patch: async (_s, st) => void statuses.push(st) },
+    events: { emit: (_t, type, reason, message) => void events.push(`${type} ${reason}: ${message}`) },
+    now: () => new Date('2026-01-02T03:04:05.678Z'),
+    memo,
+    log,
+  };
+  return { d, calls, events, statuses, live: () => liveRaw };
+}
+
+describe('reconcileBitnami', () => {
+  it('creates the Secret as Bitnami does: template metadata, type, controller ownerReference without blockOwnerDeletion', async () => {
+    const h = harness();
+    expect(await reconcileBitnami('app/db', h.d)).toEqual({ kind: 'done' });
+    expect(h.calls).toEqual(['create']);
+    expect(h.live().metadata.ownerReferences).toEqual([{ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', name: 'db', uid: 'ss-uid', controller: true }]);
+    expect(h.live().metadata.labels).toEqual({ a: 'b' });
+    expect(h.live().type).toBe('Opaque');
+    expect(h.events).toEqual(['Normal Unsealed: SealedSecret unsealed successfully']);
+    expect(h.statuses).toEqual([
+      { observedGeneration: 1, conditions: [{ type: 'Synced', status: 'True', lastUpdateTime: '2026-01-02T03:04:05Z', lastTransitionTime: '2026-01-02T03:04:05Z' }] },
+    ]);
+  });
+
+  it('writes nothing when the Secret already is what it would write (switching controllers)', async () => {
+    const view = ss({ status: { observedGeneration: 1, conditions: [{ type: 'Synced', status: 'True' }] } });
+    const desired = desiredBitnamiSecret(view, { password: Buffer.from('pw').toString('base64') });
+    const live = {
+      metadata: { name: 'db', namespace: 'app', resourceVersion: '5', uid: 's', labels: desired.labels, ownerReferences: desired.ownerReferences },
+      type: 'Opaque',
+      data: desired.data,
+    };
+    const h = harness({ live, ssView: view });
+    await reconcileBitnami('app/db', h.d);
+    expect(h.calls).toEqual([]);
+    expect(h.statuses).toEqual([]);
+    expect(h.events).toEqual([]);
+  });
+
+  it('refuses a Secret it does not control, with Bitnami\'s message, and keeps it', async () => {
+    const live = { metadata: { name: 'db', namespace: 'app', resourceVersion: '5', uid: 's' }, type: 'Opaque', data: { x: 'eA==' } };
+    const h = harness({ live });
+    expect(await reconcileBitnami('app/db', h.d)).toEqual({ kind: 'retry' });
+    expect(h.calls).toEqual([]);
+    expect(h.events).toEqual(['Warning ErrUpdateFailed: Resource "db" already exists and is not managed by SealedSecret']);
+    expect(h.statuses[0].conditions[0]).toMatchObject({ status: 'False', message: 'Resource "db" already exists and is not managed by SealedSecret' });
+  });
+
+  it('takes over a Secret annotated managed: replaces data, labels, annotations, ownerReferences', async () => {
+    const live = {
+      metadata: { name: 'db', namespace: 'app', resourceVersion: '5', uid: 's', annotations: { 'sealedsecrets.bitnami.com/managed': 'true' }, labels: { old: 'x' } },
+      type: 'Opaque',
+      data: { x: 'eA==' },
+    };
+    const h = harness({ live });
+    await reconcileBitnami('app/db', h.d);
+    expect(h.calls).toEqual(['patch']);
+    expect(h.live().data).toEqual({ password: 'cHc=' });
+    expect(h.live().metadata.labels).toEqual({ a: 'b' });
+    expect(h.live().metadata.annotations).toEqual({});
+    expect(h.live().metadata.ownerReferences[0].uid).toBe('ss-uid');
+  });
+
+  it('patches a Secret annotated patch: merges data, labels and annotations; ownerReferences only if also managed', async () => {
+    const live = {
+      metadata: { name: 'db', namespace: 'app', resourceVersion: '5', uid: 's', annotations: { 'sealedsecrets.bitnami.com/patch': 'true' }, labels: { old: 'x' } },
+      type: 'Opaque',
+      data: { x: 'eA==' },
+    };
+    const h = harness({ live });
+    await reconcileBitnami('app/db', h.d);
+    expect(h.calls).toEqual(['get', 'replace']);
+    expect(h.live().data).toEqual({ x: 'eA==', password: 'cHc=' });
+    expect(h.live().metadata.labels).toEqual({ old: 'x', a: 'b' });
+    expect(h.live().metadata.ownerReferences).toBeUndefined();
+  });
+
+  it('skip-set-owner-references in the template: no ownerReference', async () => {
+    const h = harness({ ssView: ss({ template: { metadata: { annotations: { 'sealedsecrets.bitnami.com/skip-set-owner-references': 'true' } } } }) });
+    await reconcileBitnami('app/db', h.d);
+    expect(h.live().metadata.ownerReferences).toBeUndefined();
+    expect(h.live().metadata.annotations).toEqual({ 'sealedsecrets.bitnami.com/skip-set-owner-references': 'true' });
+  });
+
+  it('a value that does not open: ErrUnsealFailed event, Synced False, the Secret untouched', async () => {
+    const h = harness({ open: { ok: false, code: 'unknown_key', message: 'spec.encryptedData.password: no key opens this value' } });
+    expect(await reconcileBitnami('app/db', h.d)).toEqual({ kind: 'retry' });
+    expect(h.calls).toEqual([]);
+    expect(h.events).toEqual(['Warning ErrUnsealFailed: Failed to unseal: spec.encryptedData.password: no key opens this value']);
+    expect(h.statuses[0]).toMatchObject({ observedGeneration: 1, conditions: [{ type: 'Synced', status: 'False' }] });
+  });
+
+  it('reads the scope from the top-level annotations', () => {
+    expect(ss({ annotations: { 'sealedsecrets.bitnami.com/cluster-wide': 'true' } }).scope).toBe('cluster');
+    expect(ss({ template: { metadata: { annotations: { 'sealedsecrets.bitnami.com/cluster-wide': 'true' } } } }).scope).toBe('strict');
+  });
+});
+
+describe('--bitnami flags', () => {
+  it('are taken out of argv; the mode is off without --bitnami', () => {
+    expect(extractBitnamiFlags(['--workers', '4'], {})).toEqual({ argv: ['--workers', '4'], options: undefined });
+    const r = extractBitnamiFlags(['--bitnami', '--workers', '4', '--bitnami-key-namespace=sealed', '--bitnami-decrypt-workers', '0'], {});
+    expect(r.argv).toEqual(['--workers', '4']);
+    expect(r.options).toMatchObject({ keyNamespace: 'sealed', decryptWorkers: 0, keyPrefix: 'sealed-secrets-key', resyncPeriodMs: 0 });
+    expect(extractBitnamiFlags([], { SEALKIT_BITNAMI: 'true' }).options?.keyNamespace).toBe('kube-system');
+    expect(() => extractBitnamiFlags(['--bitnami', '--bitnami-key-namespace', 'Bad'], {})).toThrow(/not a valid namespace/);
+  });
+});

@@ -1,0 +1,251 @@
+import { BITNAMI_ANNOTATIONS, BITNAMI_API_VERSION } from '@sealkit/core';
+import type { EventSink } from '../events.js';
+import { ApiError, isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
+import type { Logger } from '../log.js';
+import type { WorkResult } from '../workqueue.js';
+import type { OpenResult } from './opener.js';
+import { bitnamiSecretView, managedHash, type BitnamiSealedSecretView, type BitnamiSecretView, type OwnerRef, type SyncedCondition } from './views.js';
+
+/**
+ * One pass over one Bitnami SealedSecret, with the Bitnami controller's rules (pkg/controller,
+ * v0.36), so that switching controllers changes no Secret:
+ * - open every value (scope from the top-level annotations); failure: event ErrUnsealFailed,
+ *   condition Synced=False, the existing Secret untouched;
+ * - no Secret: create it from the template (labels, annotations, finalizers, type, immutable) with
+ *   an ownerReference {bitnami.com/v1alpha1 SealedSecret, controller: true}, none when the
+ *   template says sealedsecrets.bitnami.com/skip-set-owner-references: "true";
+ * - a Secret it does not control and that has neither sealedsecrets.bitnami.com/managed nor
+ *   .../patch "true": event ErrUpdateFailed "Resource ... already exists and is not managed by SealedSecret";
+ * - patch annotation: data, labels and annotations merged into the Secret's (ownerReferences set
+ *   only when it is also `managed`); otherwise data, labels, annotations and ownerReferences
+ *   replaced; type set from the template; written only when something differs;
+ * - condition Synced (status True/False, message, lastUpdateTime, lastTransitionTime) and
+ *   status.observedGeneration, written when the status flips or the generation moved.
+ * Differences, on purpose: retries never stop (Bitnami gives up after 5), the Unsealed event is sent
+ * when the Secret was written (not on every pass), and the Secret is re-read only when needed.
+ */
+
+export interface SecretsApi {
+  create(body: object): Promise<BitnamiSecretView>;
+  /** JSON patch; the ops carry the resourceVersion decided on, so a concurrent change fails with 409. */
+  patch(namespace: string, name: string, ops: object[]): Promise<BitnamiSecretView>;
+  get(namespace: string, name: string): Promise<any | undefined>;
+  replace(body: any): Promise<BitnamiSecretView>;
+}
+
+export interface StatusApi {
+  patch(ss: BitnamiSealedSecretView, status: { observedGeneration: number; conditions: SyncedCondition[] }): Promise<void>;
+}
+
+export interface Memo {
+  uid: string;
+  generation: number;
+  secretResourceVersion: string;
+}
+
+export interface BitnamiReconcileDeps {
+  sealedSecret(namespace: string, name: string): BitnamiSealedSecretView | undefined;
+  cachedSecret(namespace: string, name: string): BitnamiSecretView | undefined;
+  /** Whether keys are loaded yet. */
+  ready(): boolean;
+  open(ss: BitnamiSealedSecretView): Promise<OpenResult>;
+  secrets: SecretsApi;
+  status: StatusApi;
+  events: EventSink;
+  now(): Date;
+  memo: Map<string, Memo>;
+  log: Logger;
+  observe?(outcome: string, reason?: string): void;
+}
+
+export const EventReasons = { Unsealed: 'Unsealed', ErrUnsealFailed: 'ErrUnsealFailed', ErrUpdateFailed: 'ErrUpdateFailed' } as const;
+
+const DONE: WorkResult = { kind: 'done' };
+const RETRY: WorkResult = { kind: 'retry' };
+
+export interface DesiredBitnamiSecret {
+  namespace: string;
+  name: string;
+  type: string;
+  immutable: boolean | undefined;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  finalizers: string[] | undefined;
+  ownerReferences: OwnerRef[];
+  data: Record<string, string>;
+  hash: string;
+}
+
+/** The Secret the Bitnami controller would make from this SealedSecret and its opened values. */
+export function desiredBitnamiSecret(ss: BitnamiSealedSecretView, data: Record<string, string>): DesiredBitnamiSecret {
+  const t = ss.template;
+  const skip = t.annotations[BITNAMI_ANNOTATIONS.skipSetOwnerReferences] === 'true';
+  const ownerReferences: OwnerRef[] = skip
+    ? ((t.ownerReferences ?? []) as OwnerRef[])
+    : [{ apiVersion: BITNAMI_API_VERSION, kind: 'SealedSecret', name: ss.name, uid: ss.uid, controller: true }];
+  // An empty template type is sent as "" and defaulted to Opaque by the API server.
+  const type = t.type ?? 'Opaque';
+  const sorted: Record<string, string> = {};
+  for (const k of Object.keys(data).sort()) sorted[k] = data[k]!;
+  return {
+    namespace: ss.namespace,
+    name: ss.name,
+    type,
+    immutable: t.immutable,
+    labels: { ...t.labels },
+    annotations: { ...t.annotations },
+    finalizers: t.finalizers,
+    ownerReferences,
+    data: sorted,
+    hash: managedHash({ type, labels: t.labels, annotations: t.annotations, ownerReferences, data: sorted }),
+  };
+}
+
+function createBody(d: DesiredBitnamiSecret): object {
+  const metadata: Record<string, unknown> = { name: d.name, namespace: d.namespace };
+  if (Object.keys(d.labels).length > 0) metadata.labels = d.labels;
+  if (Object.keys(d.annotations).length > 0) metadata.annotations = d.annotations;
+  if (d.ownerReferences.length > 0) metadata.ownerReferences = d.ownerReferences;
+  if (d.finalizers && d.finalizers.length > 0) metadata.finalizers = d.finalizers;
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata,
+    type: d.type,
+    data: d.data,
+    ...(d.immutable !== undefined ? { immutable: d.immutable } : {}),
+  };
+}
+
+function syncedStatus(ss: BitnamiSealedSecretView, ok: boolean, message: string, now: Date): { observedGeneration: number; conditions: SyncedCondition[] } | undefined {
+  const cur = ss.status.synced;
+  const status = ok ? 'True' : 'False';
+  const msg = ok ? '' : message;
+  const flips = cur?.status !== status;
+  const moved = ss.status.observedGeneration !== ss.generation;
+  // Bitnami writes on a flip or a new generation; a changed failure message is worth a write too.
+  if (!flips && !moved && (cur?.message ?? '') === msg) return undefined;
+  const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const cond: SyncedCondition = {
+    type: 'Synced',
+    status,
+    lastUpdateTime: at,
+    lastTransitionTime: flips ? at : (cur?.lastTransitionTime ?? at),
+  };
+  if (msg) cond.message = msg;
+  return { observedGeneration: ss.generation, conditions: [cond] };
+}
+
+async function writeStatus(ss: BitnamiSealedSecretView, ok: boolean, message: string, d: BitnamiReconcileDeps): Promise<void> {
+  const next = syncedStatus(ss, ok, message, d.now());
+  if (!next) return;
+  try {
+    await d.status.patch(ss, next);
+  } catch (err) {
+    if (isNotFound(err) || isConflict(err)) return;
+    d.log.warn('could not update Bitnami SealedSecret status', { namespace: ss.namespace, name: ss.name, status: err instanceof ApiError ? err.statusCode : 0 });
+  }
+}
+
+const target = (ss: BitnamiSealedSecretView) => ({ namespace: ss.namespace, name: ss.name, uid: ss.uid, kind: 'SealedSecret', apiVersion: BITNAMI_API_VERSION });
+
+export async function reconcileBitnami(key: string, d: BitnamiReconcileDeps): Promise<WorkResult> {
+  const slash = key.indexOf('/');
+  const namespace = key.slice(0, slash);
+  const name = key.slice(slash + 1);
+  const ss = d.sealedSecret(namespace, name);
+  if (!ss || ss.deleting) {
+    d.memo.delete(key);
+    d.observe?.('gone');
+    return DONE;
+  }
+  const memo = d.memo.get(key);
+  const cached = d.cachedSecret(namespace, name);
+  if (memo && memo.uid === ss.uid && memo.generation === ss.generation && cached && cached.resourceVersion === memo.secretResourceVersion && ss.status.synced?.status === 'True' && ss.status.observedGeneration === ss.generation) {
+    d.observe?.('unchanged');
+    return DONE;
+  }
+  if (!d.ready()) return { kind: 'after', ms: 2000 };
+
+  const opened = await d.open(ss);
+  if (!opened.ok) {
+    if (opened.code === 'internal') return RETRY;
+    d.events.emit(target(ss), 'Warning', EventReasons.ErrUnsealFailed, `Failed to unseal: ${opened.message}`);
+    await writeStatus(ss, false, opened.message, d);
+    d.observe?.('failed', 'unseal');
+    return RETRY;
+  }
+  const desired = desiredBitnamiSecret(ss, opened.data);
+  const updateFailed = async (message: string): Promise<WorkResult> => {
+    d.events.emit(target(ss), 'Warning', EventReasons.ErrUpdateFailed, message);
+    await writeStatus(ss, false, message, d);
+    d.observe?.('failed', 'update');
+    return RETRY;
+  };
+
+  let live = cached;
+  let written: BitnamiSecretView | undefined;
+  let op = 'none';
+  try {
+    if (!live) {
+      try {
+        written = await d.secrets.create(createBody(desired));
+        op = 'create';
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+        const raw = await d.secrets.get(namespace, name);
+        if (!raw) return RETRY;
+        live = bitnamiSecretView(raw);
+      }
+    }
+    if (live && !written) {
+      if (live.controllerUid !== ss.uid && !live.managed && !live.patch) {
+        return await updateFailed(`Resource "${name}" already exists and is not managed by SealedSecret`);
+      }
+      if (live.patch) {
+        // Merge into what is there: needs the live values, read now.
+        const raw = await d.secrets.get(namespace, name);
+        if (!raw) return RETRY;
+        const next = structuredClone(raw);
+        next.data = { ...(raw.data ?? {}), ...desired.data };
+        next.metadata.labels = { ...(raw.metadata.labels ?? {}), ...desired.labels };
+        next.metadata.annotations = { ...(raw.metadata.annotations ?? {}), ...desired.annotations };
+        if (live.managed) next.metadata.ownerReferences = desired.ownerReferences;
+        next.type = desired.type;
+        if (JSON.stringify(next) !== JSON.stringify(raw)) {
+          written = await d.secrets.replace(next);
+          op = 'update';
+        }
+      } else if (live.hash !== desired.hash) {
+        written = await d.secrets.patch(namespace, name, [
+          { op: 'add', path: '/metadata/resourceVersion', value: live.resourceVersion },
+          { op: 'add', path: '/metadata/labels', value: desired.labels },
+          { op: 'add', path: '/metadata/annotations', value: desired.annotations },
+          { op: 'add', path: '/metadata/ownerReferences', value: desired.ownerReferences },
+          { op: 'add', path: '/data', value: desired.data },
+          { op: 'add', path: '/type', value: desired.type },
+        ]);
+        op = 'update';
+      }
+    }
+  } catch (err) {
+    if (err instanceof ApiError && (err.statusCode === 409 || err.statusCode === 429 || err.statusCode >= 500)) {
+      d.observe?.('failed', 'api');
+      return RETRY;
+    }
+    const immutable = err instanceof ApiError && err.statusCode === 422;
+    return updateFailed(
+      immutable
+        ? `Error updating ${key}: the target Secret is immutable, or its type differs; delete the Secret to let it be recreated`
+        : `could not write Secret ${name}: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  if (written) {
+    d.events.emit(target(ss), 'Normal', EventReasons.Unsealed, 'SealedSecret unsealed successfully');
+    d.log.info('secret written', { namespace, name, op, format: 'bitnami' });
+  }
+  d.memo.set(key, { uid: ss.uid, generation: ss.generation, secretResourceVersion: (written ?? live)!.resourceVersion });
+  await writeStatus(ss, true, '', d);
+  d.observe?.(op === 'none' ? 'unchanged' : op === 'create' ? 'created' : 'updated');
+  return DONE;
+}

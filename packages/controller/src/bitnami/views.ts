@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import { BITNAMI_ANNOTATIONS, BITNAMI_API_VERSION, bitnamiScope, type Scope } from '@sealkit/core';
+import type { Cached } from '../informer.js';
+
+/** What the controller keeps of a Bitnami SealedSecret: identity, the spec to open, its status. */
+export interface BitnamiSealedSecretView extends Cached {
+  uid: string;
+  generation: number;
+  deleting: boolean;
+  /** From the top-level annotations, as the Bitnami controller reads it. */
+  scope: Scope;
+  /** The object as core's unsealBitnamiSealedSecret takes it (metadata reduced to what opening uses). */
+  sealed: {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace: string; annotations: Record<string, string> };
+    spec: unknown;
+  };
+  /** Template metadata beyond labels/annotations that the Bitnami controller copies onto a new Secret. */
+  template: {
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    finalizers: string[] | undefined;
+    ownerReferences: unknown[] | undefined;
+    type: string | undefined;
+    immutable: boolean | undefined;
+  };
+  status: { observedGeneration: number | undefined; synced: SyncedCondition | undefined };
+}
+
+export interface SyncedCondition {
+  type: 'Synced';
+  status: 'True' | 'False' | 'Unknown';
+  lastUpdateTime?: string;
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
+}
+
+const strMap = (v: unknown): Record<string, string> => {
+  const out: Record<string, string> = {};
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
+  }
+  return out;
+};
+
+export function bitnamiSealedSecretView(raw: any): BitnamiSealedSecretView {
+  const md = raw?.metadata ?? {};
+  const tpl = raw?.spec?.template ?? {};
+  const tmd = tpl.metadata ?? {};
+  const annotations = strMap(md.annotations);
+  const conds: any[] = Array.isArray(raw?.status?.conditions) ? raw.status.conditions : [];
+  const synced = conds.find((c) => c?.type === 'Synced');
+  return {
+    namespace: md.namespace ?? '',
+    name: md.name ?? '',
+    resourceVersion: md.resourceVersion ?? '',
+    uid: md.uid ?? '',
+    generation: Number(md.generation ?? 0),
+    deleting: Boolean(md.deletionTimestamp),
+    scope: bitnamiScope({ annotations }),
+    sealed: {
+      apiVersion: BITNAMI_API_VERSION,
+      kind: 'SealedSecret',
+      metadata: { name: md.name ?? '', namespace: md.namespace ?? '', annotations },
+      spec: raw?.spec ?? {},
+    },
+    template: {
+      labels: strMap(tmd.labels),
+      annotations: strMap(tmd.annotations),
+      finalizers: Array.isArray(tmd.finalizers) ? tmd.finalizers.filter((f: unknown): f is string => typeof f === 'string') : undefined,
+      ownerReferences: Array.isArray(tmd.ownerReferences) ? tmd.ownerReferences : undefined,
+      type: typeof tpl.type === 'string' && tpl.type ? tpl.type : undefined,
+      immutable: typeof tpl.immutable === 'boolean' ? tpl.immutable : undefined,
+    },
+    status: {
+      observedGeneration: typeof raw?.status?.observedGeneration === 'number' ? raw.status.observedGeneration : undefined,
+      synced: synced
+        ? {
+            type: 'Synced',
+            status: synced.status,
+            ...(typeof synced.lastUpdateTime === 'string' ? { lastUpdateTime: synced.lastUpdateTime } : {}),
+            ...(typeof synced.lastTransitionTime === 'string' ? { lastTransitionTime: synced.lastTransitionTime } : {}),
+            ...(typeof synced.reason === 'string' ? { reason: synced.reason } : {}),
+            ...(typeof synced.message === 'string' ? { message: synced.message } : {}),
+          }
+        : undefined,
+    },
+  };
+}
+
+export interface OwnerRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+/**
+ * What the controller keeps of any Secret in the watched namespaces (Bitnami's Secrets carry no
+ * label to select them by): identity, ownership, the two opt-in annotations, and a digest of what
+ * a non-patching update replaces. The values themselves are not kept.
+ */
+export interface BitnamiSecretView extends Cached {
+  uid: string;
+  type: string;
+  immutable: boolean;
+  controllerUid: string | undefined;
+  managed: boolean;
+  patch: boolean;
+  hash: string;
+}
+
+export interface ManagedContent {
+  type: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  ownerReferences: readonly OwnerRef[];
+  data: Record<string, string>;
+}
+
+function normalizeOwners(refs: readonly unknown[]): OwnerRef[] {
+  return refs.map((r: any) => ({
+    apiVersion: String(r?.apiVersion ?? ''),
+    kind: String(r?.kind ?? ''),
+    name: String(r?.name ?? ''),
+    uid: String(r?.uid ?? ''),
+    ...(r?.controller !== undefined ? { controller: Boolean(r.controller) } : {}),
+    ...(r?.blockOwnerDeletion !== undefined ? { blockOwnerDeletion: Boolean(r.blockOwnerDeletion) } : {}),
+  }));
+}
+
+/** Digest of the parts a Bitnami update replaces; equal digests mean the update would change nothing. */
+export function managedHash(c: ManagedContent): string {
+  const sorted = (m: Record<string, string>) => Object.keys(m).sort().map((k) => [k, m[k]]);
+  const owners = normalizeOwners(c.ownerReferences).map((r) => [r.apiVersion, r.kind, r.name, r.uid, r.controller ?? null, r.blockOwnerDeletion ?? null]);
+  return createHash('sha256')
+    .update(JSON.stringify([c.type, sorted(c.labels), sorted(c.annotations), owners, sorted(c.data)]))
+    .digest('base64');
+}
+
+export function bitnamiSecretView(raw: any): BitnamiSecretView {
+  const md = raw?.metadata ?? {};
+  const annotations = strMap(md.annotations);
+  const owners = Array.isArray(md.ownerReferences) ? normalizeOwners(md.ownerReferences) : [];
+  const type = typeof raw?.type === 'string' && raw.type ? raw.type : 'Opaque';
+  return {
+    namespace: md.namespace ?? '',
+    name: md.name ?? '',
+    resourceVersion: md.resourceVersion ?? '',
+    uid: md.uid ?? '',
+    type,
+    immutable: raw?.immutable === true,
+    controllerUid: owners.find((r) => r.controller)?.uid,
+    managed: annotations[BITNAMI_ANNOTATIONS.managed] === 'true',
+    patch: annotations[BITNAMI_ANNOTATIONS.patch] === 'true',
+    hash: managedHash({ type, labels: strMap(md.labels), annotations, ownerReferences: owners, data: strMap(raw?.data) }),
+  };
+}
+
+export { normalizeOwners };
