@@ -1,5 +1,6 @@
 import { generateKeyPair } from '@sealkit/core';
 import { systemClock } from './clock.js';
+import { BITNAMI_USAGE, extractBitnamiFlags, type BitnamiOptions } from './bitnami/options.js';
 import { parseConfig, USAGE, UsageError, type Config } from './config.js';
 import { Controller } from './controller.js';
 import { createHttpServer } from './http/server.js';
@@ -31,7 +32,9 @@ export async function loadConnection(cfg: Pick<Config, 'kubeconfig' | 'context'>
  */
 export async function main(argv: readonly string[], signal?: AbortSignal): Promise<number> {
   let cfg: Config;
+  let bitnami: BitnamiOptions | undefined;
   try {
+    ({ argv, options: bitnami } = extractBitnamiFlags(argv));
     cfg = parseConfig(argv);
   } catch (err) {
     if (err instanceof UsageError) {
@@ -41,7 +44,7 @@ export async function main(argv: readonly string[], signal?: AbortSignal): Promi
     throw err;
   }
   if (cfg.command === 'help') {
-    process.stdout.write(USAGE);
+    process.stdout.write(USAGE + BITNAMI_USAGE);
     return EXIT_OK;
   }
   if (cfg.command === 'version') {
@@ -55,7 +58,7 @@ export async function main(argv: readonly string[], signal?: AbortSignal): Promi
     try {
       // rotate prints the new key id on stdout; its logs go to stderr.
       if (cfg.command === 'rotate') return await rotate(cfg, client, createLogger(cfg.logLevel, (l) => process.stderr.write(l)));
-      return await run(cfg, client, log, signal);
+      return await run(cfg, client, log, signal, bitnami);
     } finally {
       client.close();
     }
@@ -76,10 +79,12 @@ async function rotate(cfg: Config, client: HttpKubeClient, log: Logger): Promise
   return EXIT_OK;
 }
 
-async function run(cfg: Config, client: HttpKubeClient, log: Logger, signal?: AbortSignal): Promise<number> {
+async function run(cfg: Config, client: HttpKubeClient, log: Logger, signal?: AbortSignal, bitnami?: BitnamiOptions): Promise<number> {
   const metrics = createMetrics();
   const controller = new Controller(cfg, client, systemClock, log, metrics);
-  const server = createHttpServer({ keys: controller.keys, metrics, log, notReady: () => controller.notReady() });
+  // --bitnami: Bitnami SealedSecrets too (docs/migrating-from-bitnami.md), loaded only when asked for.
+  const bitnamiCtl = bitnami ? new (await import('./bitnami/controller.js')).BitnamiController(cfg, bitnami, client, systemClock, log, metrics) : undefined;
+  const server = createHttpServer({ keys: controller.keys, metrics, log, notReady: () => [...controller.notReady(), ...(bitnamiCtl?.notReady() ?? [])], ...(bitnamiCtl ? { bitnami: bitnamiCtl.http } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(cfg.listen.port, cfg.listen.host, () => {
@@ -111,13 +116,14 @@ async function run(cfg: Config, client: HttpKubeClient, log: Logger, signal?: Ab
   process.on('SIGUSR1', onUsr1);
 
   await controller.start();
+  bitnamiCtl?.start();
   const why = await stopped;
   log.info('shutting down', { signal: why });
   process.off('SIGUSR1', onUsr1);
   // Stop accepting HTTP first (readyz turns 503 through notReady), then the controller.
   const closed = new Promise<void>((r) => server.close(() => r()));
   server.closeIdleConnections();
-  await controller.stop();
+  await Promise.all([controller.stop(), bitnamiCtl?.stop()]);
   setTimeout(() => server.closeAllConnections(), 2000).unref();
   await closed;
   log.info('stopped');

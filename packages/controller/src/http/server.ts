@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { encodePublicKeyPem } from '@sealkit/core';
+import { answerBitnami, bitnamiCertificate, isBitnamiManifest, type BitnamiHttpDeps } from '../bitnami/http.js';
 import type { KeyringStore } from '../keys/keyring-store.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -15,6 +16,8 @@ export interface ServerDeps {
   maxBodyBytes?: number;
   /** verify/reseal requests per second (token bucket, burst twice that). */
   opsPerSecond?: number;
+  /** --bitnami: Bitnami SealedSecrets on /v1/verify and /v1/reseal, and GET /v1/bitnami/cert.pem. */
+  bitnami?: BitnamiHttpDeps;
 }
 
 const SERVER_FIELDS = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
@@ -104,6 +107,10 @@ export function createHttpServer(d: ServerDeps): http.Server {
         if (!unsealer || !active?.pair) return send(res, path, 503, 'no keys loaded yet\n');
         const body = await readBody(req);
         const { manifest, format } = parseSealedSecret(body, req.headers['content-type']);
+        if (d.bitnami && isBitnamiManifest(manifest)) {
+          const a = answerBitnami(path as '/v1/verify' | '/v1/reseal', manifest, format, req.headers.accept, d.bitnami, active.pair.publicKey);
+          return send(res, path, a.code, a.body, a.type, a.headers);
+        }
         if (path === '/v1/verify') {
           const { answer, opened } = verify(manifest, unsealer);
           for (const v of opened.values()) v.fill(0);
@@ -117,6 +124,12 @@ export function createHttpServer(d: ServerDeps): http.Server {
         if (out.dropped.length) extra['X-Sealkit-Dropped-Recipients'] = out.dropped.join(',');
         return send(res, path, 200, render(cleanManifest(out.manifest), wantJson ? 'json' : 'yaml'), wantJson ? 'application/json' : 'application/yaml', extra);
       }
+      case 'GET /v1/bitnami/cert.pem':
+        if (d.bitnami) {
+          const a = bitnamiCertificate(d.bitnami);
+          return send(res, path, a.code, a.body, a.type);
+        }
+        return send(res, 'other', 404, 'not found (start the controller with --bitnami)\n');
       default:
         if (['/healthz', '/readyz', '/metrics', '/v1/cert.pem', '/v1/keys', '/v1/verify', '/v1/reseal'].includes(path)) {
           return send(res, 'other', 405, 'method not allowed\n');
