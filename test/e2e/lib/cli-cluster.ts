@@ -36,7 +36,7 @@ export function hostAddress(): string {
 /**
  * Makes the controller listening at `url` (http://IP:PORT) reachable as Service NS/NAME port
  * `http`, the way a Deployment would: a selector-less Service, a Pod object carrying the IP in
- * its status (the proxy checks that the endpoint's targetRef Pod has that IP), and Endpoints.
+ * its status (the proxy checks that the endpoint's targetRef Pod has that IP), and endpoints.
  * No kubelet runs here, so the Pod is only a record; it never starts.
  */
 export async function exposeController(namespace: string, url: string, name = 'sealkit-controller'): Promise<void> {
@@ -60,15 +60,26 @@ export async function exposeController(namespace: string, url: string, name = 's
     'patch', 'pod', podName, '-n', namespace, '--subresource=status', '--type=merge',
     '-p', JSON.stringify({ status: { podIP: hostname, podIPs: [{ ip: hostname }] } }),
   ]);
-  await apply({
-    apiVersion: 'v1',
-    kind: 'Endpoints',
-    metadata: { name, namespace },
-    subsets: [{
-      addresses: [{ ip: hostname, targetRef: { kind: 'Pod', name: podName, namespace } }],
+  const address = { ip: hostname, targetRef: { kind: 'Pod', name: podName, namespace } };
+  await apply([
+    // What the API server's proxy reads (1.3x): an EndpointSlice of the Service. Written here
+    // because without kube-controller-manager nothing else would write it.
+    {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: `${name}-test`, namespace, labels: { 'kubernetes.io/service-name': name } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: [hostname], conditions: { ready: true }, targetRef: address.targetRef }],
       ports: [{ name: 'http', port: Number(port), protocol: 'TCP' }],
-    }],
-  });
+    },
+    // Older API servers read Endpoints; skip-mirror keeps kube-controller-manager from copying it into a second slice.
+    {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name, namespace, labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+      subsets: [{ addresses: [address], ports: [{ name: 'http', port: Number(port), protocol: 'TCP' }] }],
+    },
+  ]);
 }
 
 /** A Role + RoleBinding in `namespace` giving a service account verbs on the controller's service proxy. */
