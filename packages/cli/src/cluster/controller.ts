@@ -121,10 +121,8 @@ export async function fetchClusterCert(client: ApiClient, ref: ControllerRef): P
     failures.push(`${cmName} has no ${CERT_CONFIGMAP_FIELD}`);
   } else if (cm.status === 404) {
     failures.push(`${cmName} not found`);
-  } else if (cm.status === 403) {
-    forbidden = true;
-    failures.push(`${cmName}: ${describeStatus(cm)}`);
   } else {
+    forbidden = cm.status === 403;
     failures.push(`${cmName}: ${describeStatus(cm)}`);
   }
 
