@@ -17,6 +17,14 @@ import type { BitnamiOptions } from './options.js';
 import { reconcileBitnami, type BitnamiReconcileDeps, type Memo } from './reconcile.js';
 import { bitnamiSealedSecretView, bitnamiSecretView, type BitnamiSealedSecretView, type BitnamiSecretView, type SyncedCondition } from './views.js';
 
+export interface SealkitSide {
+  sealedSecrets: {
+    get(namespace: string, name: string): unknown;
+    on(handler: { add?(o: { namespace: string; name: string }): void; delete?(o: { namespace: string; name: string }): void }): void;
+  };
+  enqueue(key: string): void;
+}
+
 export const BITNAMI_SEALED_SECRETS_PATH = `/apis/${BITNAMI_API_GROUP}/v1alpha1/sealedsecrets`;
 const nsSealedSecrets = (ns: string) => `/apis/${BITNAMI_API_GROUP}/v1alpha1/namespaces/${encodeURIComponent(ns)}/sealedsecrets`;
 
@@ -49,6 +57,8 @@ export class BitnamiController {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly metrics: Metrics,
+    /** The sealkit SealedSecret side of the same process: its cache, and a way to wake its queue. */
+    private readonly sealkit?: SealkitSide,
   ) {
     const scopes = cfg.watchNamespaces.length ? cfg.watchNamespaces : [''];
     const restarts = (informer: string) => (cause: string) => metrics.informerRestarts.inc({ informer, cause });
@@ -117,6 +127,16 @@ export class BitnamiController {
             throw err;
           }
         },
+        annotate: async (ns, n, resourceVersion, annotations) =>
+          bitnamiSecretView(
+            await client.request({
+              method: 'PATCH',
+              path: secretPath(ns, n),
+              query: { fieldManager: FIELD_MANAGER },
+              contentType: 'application/merge-patch+json',
+              body: { metadata: { resourceVersion, annotations } },
+            }),
+          ),
         replace: async (body) =>
           bitnamiSecretView(
             await client.request({ method: 'PUT', path: secretPath(body.metadata.namespace, body.metadata.name), query: { fieldManager: FIELD_MANAGER }, body }),
@@ -137,6 +157,8 @@ export class BitnamiController {
       now: () => new Date(clock.now()),
       memo: this.memo,
       log,
+      sealkitOwner: (ns, n) => this.sealkit?.sealedSecrets.get(ns, n) !== undefined,
+      handOver: (k) => this.sealkit?.enqueue(k),
       observe: (outcome, reason) => {
         reconciles.inc({ result: outcome });
         if (reason) failures.inc({ stage: reason });
@@ -173,6 +195,11 @@ export class BitnamiController {
         if (ss && (s.controllerUid === ss.uid || s.managed)) this.queue.add(cacheKey(s.namespace, s.name));
       },
     });
+    // A sealkit SealedSecret of the same name takes the Secret over; if it goes away, Bitnami's is back in charge.
+    const sealkitChanged = (o: { namespace: string; name: string }) => {
+      if (this.sealedSecrets.get(o.namespace, o.name)) this.queue.add(cacheKey(o.namespace, o.name));
+    };
+    this.sealkit?.sealedSecrets.on({ add: sealkitChanged, delete: sealkitChanged });
     this.keys.onChange(() => {
       this.opener.setKeys(this.keys.keys());
       // New keys may open what failed before.

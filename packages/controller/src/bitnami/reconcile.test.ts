@@ -54,6 +54,12 @@ function harness(opts: { live?: any; open?: OpenResult; ssView?: ReturnType<type
         calls.push('get');
         return liveRaw;
       },
+      annotate: async (_ns, _n, _rv, annotations) => {
+        calls.push('annotate');
+        const next = structuredClone(liveRaw);
+        next.metadata.annotations = { ...next.metadata.annotations, ...annotations };
+        return store(next);
+      },
       replace: async (body) => {
         calls.push('replace');
         return store(body);
@@ -103,7 +109,7 @@ describe('reconcileBitnami', () => {
     expect(await reconcileBitnami('app/db', h.d)).toEqual({ kind: 'retry' });
     expect(h.calls).toEqual([]);
     expect(h.events).toEqual(['Warning ErrUpdateFailed: Resource "db" already exists and is not managed by SealedSecret']);
-    expect(h.statuses[0].conditions[0]).toMatchObject({ status: 'False', message: 'Resource "db" already exists and is not managed by SealedSecret' });
+    expect(h.statuses[0].conditions[0]).toMatchObject({ status: 'False', message: 'failed update: Resource "db" already exists and is not managed by SealedSecret' });
   });
 
   it('takes over a Secret annotated managed: replaces data, labels, annotations, ownerReferences', async () => {
@@ -148,6 +154,28 @@ describe('reconcileBitnami', () => {
     expect(h.calls).toEqual([]);
     expect(h.events).toEqual(['Warning ErrUnsealFailed: Failed to unseal: spec.encryptedData.password: no key opens this value']);
     expect(h.statuses[0]).toMatchObject({ observedGeneration: 1, conditions: [{ type: 'Synced', status: 'False' }] });
+  });
+
+  it('hands the Secret over when a sealkit SealedSecret of the same name exists (migrate)', async () => {
+    const view = ss();
+    const live = {
+      metadata: { name: 'db', namespace: 'app', resourceVersion: '5', uid: 's', ownerReferences: [{ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', name: 'db', uid: 'ss-uid', controller: true }] },
+      type: 'Opaque',
+      data: { password: 'cHc=' },
+    };
+    const h = harness({ live, ssView: view });
+    const handed: string[] = [];
+    h.d.sealkitOwner = () => true;
+    h.d.handOver = (k) => void handed.push(k);
+    await reconcileBitnami('app/db', h.d);
+    expect(h.calls).toEqual(['annotate']);
+    expect(h.live().metadata.annotations).toEqual({ 'sealkit.dev/managed': 'true' });
+    expect(handed).toEqual(['app/db']);
+    expect(h.statuses[0].conditions[0]).toMatchObject({ status: 'True', message: 'handed over to the sealkit.dev/v1alpha1 SealedSecret app/db' });
+    // Once sealkit owns it, nothing more is written.
+    h.live().metadata.ownerReferences = [{ apiVersion: 'sealkit.dev/v1alpha1', kind: 'SealedSecret', name: 'db', uid: 'other', controller: true }];
+    await reconcileBitnami('app/db', h.d);
+    expect(h.calls).toEqual(['annotate']);
   });
 
   it('reads the scope from the top-level annotations', () => {

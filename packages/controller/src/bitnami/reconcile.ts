@@ -1,4 +1,5 @@
 import { BITNAMI_ANNOTATIONS, BITNAMI_API_VERSION } from '@sealkit/core';
+import { OPT_IN_ANNOTATION, SEALED_SECRETS_GROUP_VERSION } from '../constants.js';
 import type { EventSink } from '../events.js';
 import { ApiError, isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
 import type { Logger } from '../log.js';
@@ -31,6 +32,8 @@ export interface SecretsApi {
   patch(namespace: string, name: string, ops: object[]): Promise<BitnamiSecretView>;
   get(namespace: string, name: string): Promise<any | undefined>;
   replace(body: any): Promise<BitnamiSecretView>;
+  /** Merge-patches annotations onto the Secret, conditional on its resourceVersion. */
+  annotate(namespace: string, name: string, resourceVersion: string, annotations: Record<string, string>): Promise<BitnamiSecretView>;
 }
 
 export interface StatusApi {
@@ -56,6 +59,10 @@ export interface BitnamiReconcileDeps {
   memo: Map<string, Memo>;
   log: Logger;
   observe?(outcome: string, reason?: string): void;
+  /** Whether a sealkit.dev SealedSecret of the same namespace/name exists (it then owns the Secret). */
+  sealkitOwner?(namespace: string, name: string): boolean;
+  /** Asks the sealkit controller to look at its SealedSecret now (after the hand-over annotation). */
+  handOver?(key: string): void;
 }
 
 export const EventReasons = { Unsealed: 'Unsealed', ErrUnsealFailed: 'ErrUnsealFailed', ErrUpdateFailed: 'ErrUpdateFailed' } as const;
@@ -120,7 +127,7 @@ function createBody(d: DesiredBitnamiSecret): object {
 function syncedStatus(ss: BitnamiSealedSecretView, ok: boolean, message: string, now: Date): { observedGeneration: number; conditions: SyncedCondition[] } | undefined {
   const cur = ss.status.synced;
   const status = ok ? 'True' : 'False';
-  const msg = ok ? '' : message;
+  const msg = message;
   const flips = cur?.status !== status;
   const moved = ss.status.observedGeneration !== ss.generation;
   // Bitnami writes on a flip or a new generation; a changed failure message is worth a write too.
@@ -159,6 +166,7 @@ export async function reconcileBitnami(key: string, d: BitnamiReconcileDeps): Pr
     d.observe?.('gone');
     return DONE;
   }
+  if (d.sealkitOwner?.(namespace, name)) return handOver(key, ss, d);
   const memo = d.memo.get(key);
   const cached = d.cachedSecret(namespace, name);
   if (memo && memo.uid === ss.uid && memo.generation === ss.generation && cached && cached.resourceVersion === memo.secretResourceVersion && ss.status.synced?.status === 'True' && ss.status.observedGeneration === ss.generation) {
@@ -176,9 +184,10 @@ export async function reconcileBitnami(key: string, d: BitnamiReconcileDeps): Pr
     return RETRY;
   }
   const desired = desiredBitnamiSecret(ss, opened.data);
-  const updateFailed = async (message: string): Promise<WorkResult> => {
+  // Bitnami's event carries the message, its condition the error: "failed update: <message>".
+  const updateFailed = async (message: string, condition = message): Promise<WorkResult> => {
     d.events.emit(target(ss), 'Warning', EventReasons.ErrUpdateFailed, message);
-    await writeStatus(ss, false, message, d);
+    await writeStatus(ss, false, condition, d);
     d.observe?.('failed', 'update');
     return RETRY;
   };
@@ -200,7 +209,8 @@ export async function reconcileBitnami(key: string, d: BitnamiReconcileDeps): Pr
     }
     if (live && !written) {
       if (live.controllerUid !== ss.uid && !live.managed && !live.patch) {
-        return await updateFailed(`Resource "${name}" already exists and is not managed by SealedSecret`);
+        const msg = `Resource "${name}" already exists and is not managed by SealedSecret`;
+        return await updateFailed(msg, `failed update: ${msg}`);
       }
       if (live.patch) {
         // Merge into what is there: needs the live values, read now.
@@ -247,5 +257,31 @@ export async function reconcileBitnami(key: string, d: BitnamiReconcileDeps): Pr
   d.memo.set(key, { uid: ss.uid, generation: ss.generation, secretResourceVersion: (written ?? live)!.resourceVersion });
   await writeStatus(ss, true, '', d);
   d.observe?.(op === 'none' ? 'unchanged' : op === 'create' ? 'created' : 'updated');
+  return DONE;
+}
+
+/**
+ * A sealkit.dev SealedSecret of the same namespace/name exists (`sealkit migrate`, then applied):
+ * it owns the Secret from now on. The Bitnami side stops writing it and, if it still controls the
+ * Secret, marks it with sealkit's opt-in annotation, so the sealkit controller takes it over in
+ * place (replacing the ownerReference) instead of refusing it. Once that is done, deleting the
+ * Bitnami SealedSecret no longer garbage-collects the Secret.
+ */
+async function handOver(key: string, ss: BitnamiSealedSecretView, d: BitnamiReconcileDeps): Promise<WorkResult> {
+  const live = d.cachedSecret(ss.namespace, ss.name);
+  if (live && live.controllerUid === ss.uid && !live.sealkitOptIn) {
+    try {
+      await d.secrets.annotate(ss.namespace, ss.name, live.resourceVersion, { [OPT_IN_ANNOTATION]: 'true' });
+    } catch (err) {
+      if (isNotFound(err)) return DONE;
+      d.observe?.('failed', 'api');
+      return RETRY;
+    }
+    d.log.info('secret handed over to sealkit', { namespace: ss.namespace, name: ss.name });
+  }
+  d.handOver?.(key);
+  d.memo.delete(key);
+  await writeStatus(ss, true, `handed over to the ${SEALED_SECRETS_GROUP_VERSION} SealedSecret ${key}`, d);
+  d.observe?.('handed_over');
   return DONE;
 }

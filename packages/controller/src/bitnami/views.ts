@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { BITNAMI_ANNOTATIONS, BITNAMI_API_VERSION, bitnamiScope, type Scope } from '@sealkit/core';
+import { OPT_IN_ANNOTATION } from '../constants.js';
 import type { Cached } from '../informer.js';
 
 /** What the controller keeps of a Bitnami SealedSecret: identity, the spec to open, its status. */
@@ -111,6 +112,8 @@ export interface BitnamiSecretView extends Cached {
   controllerUid: string | undefined;
   managed: boolean;
   patch: boolean;
+  /** sealkit's opt-in (sealkit.dev/managed: "true"), set when handing the Secret over to a sealkit SealedSecret. */
+  sealkitOptIn: boolean;
   hash: string;
 }
 
@@ -157,6 +160,7 @@ export function bitnamiSecretView(raw: any): BitnamiSecretView {
     controllerUid: owners.find((r) => r.controller)?.uid,
     managed: annotations[BITNAMI_ANNOTATIONS.managed] === 'true',
     patch: annotations[BITNAMI_ANNOTATIONS.patch] === 'true',
+    sealkitOptIn: annotations[OPT_IN_ANNOTATION] === 'true',
     hash: managedHash({ type, labels: strMap(md.labels), annotations, ownerReferences: owners, data: strMap(raw?.data) }),
   };
 }
