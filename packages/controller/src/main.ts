@@ -83,7 +83,7 @@ async function run(cfg: Config, client: HttpKubeClient, log: Logger, signal?: Ab
   const metrics = createMetrics();
   const controller = new Controller(cfg, client, systemClock, log, metrics);
   // --bitnami: Bitnami SealedSecrets too (docs/migrating-from-bitnami.md), loaded only when asked for.
-  const bitnamiCtl = bitnami ? new (await import('./bitnami/controller.js')).BitnamiController(cfg, bitnami, client, systemClock, log, metrics) : undefined;
+  const bitnamiCtl = bitnami ? new (await import('./bitnami/controller.js')).BitnamiController(cfg, bitnami, client, systemClock, log, metrics, { sealedSecrets: controller.sealedSecrets, enqueue: (k) => controller.queue.add(k) }) : undefined;
   const server = createHttpServer({ keys: controller.keys, metrics, log, notReady: () => [...controller.notReady(), ...(bitnamiCtl?.notReady() ?? [])], ...(bitnamiCtl ? { bitnami: bitnamiCtl.http } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
