@@ -4,6 +4,7 @@ import { registerCert } from './commands/cert.js';
 import type { RegisterCommand } from './commands/context.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerKeygen } from './commands/keygen.js';
+import { registerMigrate } from './commands/migrate.js';
 import { registerRef } from './commands/ref.js';
 import { registerReseal } from './commands/reseal.js';
 import { registerSeal } from './commands/seal.js';
@@ -20,6 +21,7 @@ const COMMANDS: readonly RegisterCommand[] = [
   registerCert,
   registerValidate,
   registerReseal,
+  registerMigrate,
   registerRef,
 ];
 
