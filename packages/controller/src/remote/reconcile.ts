@@ -15,7 +15,7 @@ import { isConflict, isNotFound, reasonOf, statusCodeOf, type RemoteKubeApi } fr
 import { notFoundHint } from './kv-path.js';
 import type { RemoteMetrics } from './metrics.js';
 import { shareWindowMs } from './shared-reads.js';
-import type { StoreClient, StoreClients } from './store-client.js';
+import type { StoreClient, StoreClients, TimedKvRead } from './store-client.js';
 import { planTargetRemoval, planTargetWrite, type LiveSecret, type TargetContent, type TargetOwner } from './target.js';
 import { renderTemplate } from './template.js';
 import {
@@ -265,7 +265,7 @@ class Ctx {
     const startedAt = d.clock.now();
 
     // Every distinct (key, version) once, all in parallel (the store limiter bounds concurrency).
-    const reads = new Map<string, Promise<KvReadOutcome>>();
+    const reads = new Map<string, Promise<TimedKvRead>>();
     const readOf = (key: string, version: number | undefined) => {
       const k = `${key}\u0000${version ?? ''}`;
       let p = reads.get(k);
@@ -282,6 +282,9 @@ class Ctx {
     if (failed) return this.fail(asRemoteError(failed.reason), store);
     const dataOutcomes = await Promise.all(dataReads);
     const fromOutcomes = await Promise.all(fromReads);
+    // The values are as old as the oldest (possibly shared) read: refresh relative to it. This also
+    // aligns objects sharing a path on one schedule, so each path is read once per cycle.
+    const readAt = Math.min(startedAt, ...[...dataOutcomes, ...fromOutcomes].map((o) => o.fetchedAt));
 
     // Missing keys / versions: an error with its reason, or (deletionPolicy Delete, all gone) removal.
     const missing: { key: string; reason: Reason; detail: string }[] = [];
@@ -374,8 +377,8 @@ class Ctx {
       content,
       contentHash,
       synced,
-      fetchedAt: startedAt,
-      nextRefreshAt: nextRefresh(startedAt, plan.refreshIntervalMs, d.random),
+      fetchedAt: readAt,
+      nextRefreshAt: nextRefresh(readAt, plan.refreshIntervalMs, d.random),
       secretRV: rv,
     };
     d.memo.set(this.key, m);

@@ -23,6 +23,9 @@ export interface CredentialSource {
   requestServiceAccountToken(namespace: string, name: string, audiences: string[], expirationSeconds: number): Promise<string>;
 }
 
+/** A read and when it was made (shared reads can be older than the reconcile using them). */
+export type TimedKvRead = KvReadOutcome & { fetchedAt: number };
+
 /**
  * "Not found" answers are shared only this long: a RemoteSecret waiting for a key to appear must
  * see it at its next retry, not after the (much longer) positive share window.
@@ -109,6 +112,7 @@ export class StoreClient {
   readonly session: VaultSession;
   readonly limiter: StoreLimiter;
   private readonly reads: SharedReads;
+  private readonly clock: Clock;
   private kvVersionPromise: Promise<KvVersion> | undefined;
   private detected: KvVersion | undefined;
 
@@ -125,6 +129,7 @@ export class StoreClient {
     });
     this.limiter = new StoreLimiter({ concurrency: deps.concurrency ?? 8, clock: deps.clock, random: deps.random });
     this.reads = deps.reads;
+    this.clock = deps.clock;
   }
 
   /** The KV version in use, when known (configured, or detected by an earlier call). */
@@ -177,14 +182,15 @@ export class StoreClient {
    * Reads one key (optionally a pinned KV v2 version), sharing the answer with other callers within
    * maxAgeMs. A missing key or deleted version is an outcome, not an exception.
    */
-  async read(key: string, version: number | undefined, maxAgeMs: number): Promise<KvReadOutcome> {
+  async read(key: string, version: number | undefined, maxAgeMs: number): Promise<TimedKvRead> {
     const kv = await this.kvVersion();
     const path = kvReadPath(this.plan.mount, key, kv, version);
     const cacheKey = `${this.key}#${this.plan.fingerprint}|${path}|${version ?? ''}`;
-    return this.reads.get(cacheKey, maxAgeMs, async () => {
+    return this.reads.get(cacheKey, maxAgeMs, async (): Promise<TimedKvRead> => {
+      const fetchedAt = this.clock.now();
       try {
         const result = await this.limiter.run(() => this.session.run((api) => api.read(path, version !== undefined ? { version } : {})));
-        return interpretKvRead(result, kv, key, version);
+        return { ...interpretKvRead(result, kv, key, version), fetchedAt };
       } catch (err) {
         const e = readFailure(err, `reading key "${key}"`);
         // Vault answers 403, not 404, for a path outside the policy: a mistyped path looks like a
