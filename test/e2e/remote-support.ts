@@ -2,12 +2,12 @@
 // binary with its ServiceAccount's own token, the real kube-apiserver (+ kube-controller-manager),
 // and a real Vault dev server (the harness's, plus private ones a test may stop and start).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { infra, requireVault } from '../infra/env.js';
-import { DEPLOY, apply, getJson, kubectl, waitFor } from './lib/kube.js';
+import { DEPLOY, apply, getJson, kubectl, sleep, waitFor } from './lib/kube.js';
 
 /** The CRDs from deploy/ (SealedSecret for the runtime, and the three remote ones), Established. */
 export async function ensureRemoteCrds(): Promise<void> {
@@ -97,16 +97,22 @@ export class PrivateVault {
   private child: ChildProcess | undefined;
   unsealKey: string | undefined;
   private readonly home = mkdtempSync(path.join(tmpdir(), 'sealkit-vault-'));
-  private constructor(readonly port: number, readonly token: string) {}
+  private constructor(readonly port: number, readonly token: string, readonly tls: boolean) {}
 
-  static async start(): Promise<PrivateVault> {
-    const v = new PrivateVault(await freePort(), 'root-private');
+  /** {tls: true}: -dev-tls, a generated CA (caPem) and an https address. */
+  static async start(opts: { tls?: boolean } = {}): Promise<PrivateVault> {
+    const v = new PrivateVault(await freePort(), 'root-private', opts.tls === true);
     await v.up();
     return v;
   }
 
   get addr(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
+  }
+
+  /** The CA -dev-tls generated (PEM). */
+  get caPem(): string {
+    return readFileSync(path.join(this.home, 'tls', 'vault-ca.pem'), 'utf8');
   }
   get target(): VaultTarget {
     return { addr: this.addr, token: this.token };
@@ -115,7 +121,9 @@ export class PrivateVault {
   async up(): Promise<void> {
     const bin = infra().env.SEALKIT_VAULT_BIN;
     if (!bin) throw new Error('SEALKIT_VAULT_BIN is not set: run with the vault component (SEALKIT_INFRA=apiserver,gc,vault)');
-    this.child = spawn(bin, ['server', '-dev', `-dev-root-token-id=${this.token}`, `-dev-listen-address=127.0.0.1:${this.port}`, '-log-level=error'], {
+    if (this.tls) mkdirSync(path.join(this.home, 'tls'), { recursive: true });
+    const tls = this.tls ? ['-dev-tls', `-dev-tls-cert-dir=${path.join(this.home, 'tls')}`] : [];
+    this.child = spawn(bin, ['server', '-dev', ...tls, `-dev-root-token-id=${this.token}`, `-dev-listen-address=127.0.0.1:${this.port}`, '-log-level=error'], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.home },
       stdio: ['ignore', 'pipe', 'ignore'],
     });
@@ -127,6 +135,13 @@ export class PrivateVault {
       if (m) this.unsealKey = m[1];
     });
     await waitFor(`private vault on ${this.addr}`, async () => {
+      if (this.tls) {
+        // fetch cannot take a CA: a TCP connect is enough, the test's Vault calls go through the controller.
+        return new Promise<boolean>((resolve) => {
+          const sock = net.connect(this.port, '127.0.0.1', () => (sock.end(), resolve(true)));
+          sock.on('error', () => resolve(false));
+        }).then(async (up) => up && (await sleep(1000), true));
+      }
       const r = await fetch(`${this.addr}/v1/sys/health`).catch(() => undefined);
       return r?.status === 200;
     }, 60_000, 200);

@@ -503,6 +503,43 @@ describe('Vault outages', () => {
   });
 });
 
+describe('TLS', () => {
+  it('an https Vault is trusted through caBundle or caSecretRef, and refused without them', async () => {
+    const pv = await PrivateVault.start({ tls: true });
+    try {
+      // Seed over https with the generated CA (fetch cannot take a CA).
+      const https = await import('node:https');
+      await new Promise<void>((resolve, reject) => {
+        const req = https.request(`${pv.addr}/v1/secret/data/app/tls`, { method: 'POST', ca: pv.caPem, headers: { 'x-vault-token': pv.token, 'content-type': 'application/json' } }, (res) => {
+          res.resume();
+          res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`seed: HTTP ${res.statusCode}`))));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify({ data: { k: 'over-tls' } }));
+      });
+      const auth = { token: { secretRef: { name: 'tls-token', key: 'token' } } };
+      await apply([
+        secretOf('tls-token', app, { token: pv.token }),
+        secretOf('vault-ca', app, { 'ca.crt': pv.caPem }),
+        vaultStore(app, 'tls-bundle', { server: pv.addr, mount: 'secret', caBundle: Buffer.from(pv.caPem).toString('base64'), auth }),
+        vaultStore(app, 'tls-secret', { server: pv.addr, mount: 'secret', caSecretRef: { name: 'vault-ca', key: 'ca.crt' }, auth }),
+        vaultStore(app, 'tls-none', { server: pv.addr, mount: 'secret', kvVersion: 'v2', auth }),
+        remoteSecret(app, 'tls-bundle', { storeRef: { name: 'tls-bundle' }, data: [{ secretKey: 'k', remoteRef: { key: 'app/tls', property: 'k' } }] }),
+        remoteSecret(app, 'tls-secret', { storeRef: { name: 'tls-secret' }, data: [{ secretKey: 'k', remoteRef: { key: 'app/tls', property: 'k' } }] }),
+        remoteSecret(app, 'tls-none', { storeRef: { name: 'tls-none' }, data: [{ secretKey: 'k', remoteRef: { key: 'app/tls', property: 'k' } }] }),
+      ]);
+      await waitRemote(app, 'tls-bundle');
+      await waitRemote(app, 'tls-secret');
+      expect(decoded(await getJson(['secret', 'tls-bundle', '-n', app]))).toEqual({ k: 'over-tls' });
+      expect(decoded(await getJson(['secret', 'tls-secret', '-n', app]))).toEqual({ k: 'over-tls' });
+      const refused = await waitRemote(app, 'tls-none', 'False', undefined, 30_000);
+      expect(ready(refused).message).toMatch(/Vault unreachable \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\)/);
+    } finally {
+      await pv.dispose();
+    }
+  });
+});
+
 describe('Vault sealed', () => {
   it('a sealed Vault (503) pauses the store with backoff instead of hammering it; unsealed, it recovers', async () => {
     const pv = await PrivateVault.start();
