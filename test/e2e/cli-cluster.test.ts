@@ -10,7 +10,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { inspectValue } from '@sealkit/core';
 import { requireKube, saKubeconfig } from '../infra/env.js';
 import { ControllerProcess, CONTROLLER_BIN } from './lib/controller-process.js';
-import { errorLines, exposeController, grantProxy, hostAddress, sealkit } from './lib/cli-cluster.js';
+import { errorLines, exposeController, grantProxy, sealkit, startProxyEndpoint, type ProxyEndpoint } from './lib/cli-cluster.js';
 import {
   apply,
   controllerIdentity,
@@ -32,6 +32,8 @@ let appNs: string;
 let otherNs: string;
 let ctlKubeconfig: string;
 let controller: ControllerProcess;
+/** The controller's endpoint for the API server's service proxy (our own network namespace). */
+let endpoint: ProxyEndpoint | undefined;
 let admin: string;
 /** A developer: may read the public-key ConfigMap (deploy/rbac.yaml: all authenticated users) and use the proxy. */
 let dev: string;
@@ -47,7 +49,6 @@ const as = (kubeconfig: string) => ({ env: { KUBECONFIG: kubeconfig } });
 beforeAll(async () => {
   const kube = requireKube();
   admin = kube.kubeconfig;
-  const ip = hostAddress();
   await ensureCrd();
   [ctlNs, appNs, otherNs] = await Promise.all([createNamespace('cli-ctl'), createNamespace('cli-app'), createNamespace('cli-other')]);
   ctlKubeconfig = await controllerIdentity(ctlNs);
@@ -56,10 +57,10 @@ beforeAll(async () => {
     namespace: ctlNs,
     watchNamespaces: [appNs, otherNs],
     identity: 'cli-e2e',
-    // Not loopback: the API server's service proxy must be able to dial it.
-    args: ['--listen', `${ip}:0`],
+    // listens on 127.0.0.1 (ControllerProcess's default); the proxy reaches it through `endpoint`
   });
-  await exposeController(ctlNs, controller.url);
+  endpoint = await startProxyEndpoint(Number(new URL(controller.url).port));
+  await exposeController(ctlNs, endpoint.url);
   dev = await saKubeconfig(appNs, 'dev', { create: true });
   nobody = await saKubeconfig(appNs, 'nobody', { create: true });
   await grantProxy(ctlNs, { namespace: appNs, name: 'dev' }, ['get', 'create']);
@@ -70,7 +71,11 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await controller?.stop();
+  try {
+    await controller?.stop();
+  } finally {
+    await endpoint?.stop();
+  }
 });
 
 function expectNoSecrets(...outputs: string[]): void {

@@ -1,7 +1,8 @@
 // Helpers for the end-to-end suite of the CLI's cluster commands (cert, seal without --cert,
-// validate, reseal): the built `sealkit` binary, and the real controller made reachable through
-// the real API server's service proxy.
-import { networkInterfaces } from 'node:os';
+// validate, reseal): the built `sealkit` binary, and the real controller (on 127.0.0.1) made
+// reachable through the real API server's service proxy via a test host in our own network namespace.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { apply, kubectl, REPO, run, type Run } from './kube.js';
 
@@ -16,27 +17,63 @@ export function sealkit(args: string[], opts: { env?: NodeJS.ProcessEnv; input?:
   });
 }
 
+export const NETNS_ENDPOINT = path.join(REPO, 'test/infra/netns-endpoint');
+
+/** Where the API server's service proxy reaches a process that listens on loopback. */
+export interface ProxyEndpoint {
+  /** the test host's address, in the network namespace this run created (10.213.X.2) */
+  ip: string;
+  port: number;
+  /** http://IP:PORT, for exposeController */
+  url: string;
+  /** removes the relays, the veth pair and the network namespace; safe to call twice */
+  stop(): Promise<void>;
+}
+
 /**
- * An IPv4 address of this machine that is not loopback. The API server's service proxy only
- * dials endpoints that pass Endpoints validation, which refuses 127.0.0.0/8, so the controller
- * under test must listen on a real interface for `sealkit` to reach it through the proxy.
+ * Makes 127.0.0.1:`targetPort` reachable by the API server's service proxy, which refuses loopback
+ * endpoints, without anything dialing a non-loopback address of this machine: test/infra/netns-endpoint
+ * creates a network namespace of our own with a veth pair, and relays IP:PORT in it over a Unix
+ * socket to the loopback port (docs/test-infra.md, "Service proxy endpoints"). Needs root.
  */
-export function hostAddress(): string {
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) {
-      if (a.family === 'IPv4' && !a.internal && !a.address.startsWith('169.254.')) return a.address;
-    }
+export async function startProxyEndpoint(targetPort: number): Promise<ProxyEndpoint> {
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'sealkit-netns-'));
+  const env = { ...process.env, SEALKIT_NODE: process.execPath, SEALKIT_NETNS_OWNER_PID: String(process.pid) };
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    const r = await run(NETNS_ENDPOINT, ['down', stateDir], { env, allowFail: true });
+    if (r.code !== 0) throw new Error(`netns-endpoint down ${stateDir} failed (exit ${r.code}): ${r.stderr.trim()}`);
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  const up = await run(NETNS_ENDPOINT, ['up', stateDir, String(targetPort)], { env, allowFail: true });
+  const m = /^(\d+\.\d+\.\d+\.\d+) (\d+)$/.exec(up.stdout.trim());
+  if (up.code !== 0 || !m) {
+    await stop().catch(() => {});
+    throw new Error(`cli-cluster e2e: no service proxy endpoint: ${up.stderr.trim() || up.stdout.trim()}`);
   }
+  const ip = m[1]!;
+  const port = Number(m[2]);
+  return { ip, port, url: `http://${ip}:${port}`, stop };
+}
+
+/**
+ * Retired: it returned this machine's interface address, which tests must never target. Use
+ * `startProxyEndpoint(port)` with the process listening on 127.0.0.1.
+ */
+export function hostAddress(): never {
   throw new Error(
-    'cli-cluster e2e: this machine has no non-loopback IPv4 address, and the API server service proxy ' +
-      'refuses loopback endpoints. Add one, e.g.: ip link add sealkit0 type dummy && ip addr add 192.0.2.10/32 dev sealkit0 && ip link set sealkit0 up',
+    'hostAddress() is retired: test traffic may only target loopback or our own network namespaces. ' +
+      'Listen on 127.0.0.1 and expose it with startProxyEndpoint(port) from test/e2e/lib/cli-cluster.ts (see docs/test-infra.md).',
   );
 }
 
 /**
- * Makes the controller listening at `url` (http://IP:PORT) reachable as Service NS/NAME port
- * `http`, the way a Deployment would: a selector-less Service, a Pod object carrying the IP in
- * its status (the proxy checks that the endpoint's targetRef Pod has that IP), and endpoints.
+ * Makes the controller reachable at `url` (http://IP:PORT, a `startProxyEndpoint` in front of it)
+ * as Service NS/NAME port `http`, the way a Deployment would: a selector-less Service, a Pod object
+ * carrying the IP in its status (the proxy checks that the endpoint's targetRef Pod has that IP),
+ * and endpoints.
  * No kubelet runs here, so the Pod is only a record; it never starts.
  */
 export async function exposeController(namespace: string, url: string, name = 'sealkit-controller'): Promise<void> {
