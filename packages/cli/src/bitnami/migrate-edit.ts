@@ -59,14 +59,13 @@ function spliceYaml(text: string, replacements: readonly Replacement[]): string 
     if (!node || !yaml().isMap(node) || node.flow === true || !node.range) return undefined;
     const [start, valueEnd] = node.range;
     const column = start - (text.lastIndexOf('\n', start - 1) + 1);
-    edits.push({ start, end: valueEnd, text: blockYaml(object, column) });
+    // The node's range ends after the line break of its last line, when there is one.
+    const eol = text.slice(start, valueEnd).match(/\r?\n$/)?.[0] ?? '';
+    edits.push({ start, end: valueEnd, text: blockYaml(object, column) + eol });
   }
   edits.sort((a, b) => b.start - a.start);
   let out = text;
-  for (const e of edits) {
-    // valueEnd can stop before the line break of the last value; keep what follows as it was.
-    out = out.slice(0, e.start) + e.text + out.slice(e.end).replace(/^[^\S\n]*(?=\n|$)/, '');
-  }
+  for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);
   return out;
 }
 
