@@ -204,8 +204,8 @@ describe('sealkit-controller --bitnami replaces the Bitnami controller', () => {
   let statusesBefore: Map<string, any>;
 
   it('with the same keys, on the live apiserver: every Secret and every status unchanged', async () => {
-    const snapshot = async () => new Map(((await getJson(['secrets', '-n', app]))?.items ?? []).map((s: any) => [s.metadata.name, s]));
-    const statuses = async () => new Map(((await getJson(['sealedsecrets.bitnami.com', '-n', app]))?.items ?? []).map((s: any) => [s.metadata.name, s.status]));
+    const snapshot = async () => new Map<string, any>(((await getJson(['secrets', '-n', app]))?.items ?? []).map((s: any) => [s.metadata.name, s]));
+    const statuses = async () => new Map<string, any>(((await getJson(['sealedsecrets.bitnami.com', '-n', app]))?.items ?? []).map((s: any) => [s.metadata.name, s.status]));
     before = await snapshot();
     statusesBefore = await statuses();
     await bitnamiController('stop');
