@@ -30,7 +30,13 @@ with_build() {
   mkdir -p "$work" "$dest.tmp"
   local t0=$SECONDS
   log "$name: building (first run on this machine; takes minutes; log lines follow)"
+  # A heartbeat, so a long compile does not look like a hang in CI logs. It stops with us.
+  ( while sleep "${SEALKIT_BUILD_HEARTBEAT:-60}" >/dev/null 2>&1 && kill -0 $$ 2>/dev/null; do log "$name: still building ($(( SECONDS - t0 ))s)"; done ) 9>&- &
+  local hb=$!
+  trap "kill $hb 2>/dev/null || true" EXIT
   ( cd "$work"; "$fn" "$dest.tmp" )
+  kill "$hb" 2>/dev/null || true
+  trap - EXIT
   printf '%s\n' "built $(date -u +%FT%TZ) in $(( SECONDS - t0 ))s with $(go version)" > "$dest.tmp/.complete"
   rm -rf "$dest"; mv "$dest.tmp" "$dest"
   rm -rf "$work"
