@@ -134,12 +134,8 @@ async function migrate(io: Io, paths: readonly string[], flags: MigrateFlags): P
       }
       const what = label(original);
       const c = await cluster();
-      if (dry) {
-        const answer = await c.verifyOnCluster(c.session.client, c.session.ref, target.value, `${path}: ${what}`);
-        if (answer.ok) replacements.push({ target, object: {} });
-        else problems.push(`${what}: ${Object.entries(answer.values).filter(([, v]) => !v.ok).map(([k, v]) => `${k}: ${v.message ?? v.reason ?? 'does not open'}`).join('; ')}`);
-        continue;
-      }
+      // A dry run asks for the conversion too (only ciphertext comes back) and checks it: the same
+      // verdict as a real run, without writing anything.
       const result = await c.resealOnCluster(c.session.client, c.session.ref, target.value, `${path}: ${what}`);
       if (!result.ok) {
         const why = Object.entries(result.answer.values).filter(([, v]) => !v.ok).map(([k, v]) => `${k}: ${v.message ?? v.reason ?? 'does not open'}`);
@@ -185,7 +181,7 @@ export const registerMigrate: RegisterCommand = (program, { io }) => {
     .command('migrate')
     .description('rewrite Bitnami SealedSecret files as sealkit SealedSecrets, re-encrypted inside the cluster')
     .argument('[paths...]', 'files or directories to rewrite (default: the current directory)')
-    .option('--dry-run', 'check that the cluster can convert every Bitnami SealedSecret; change nothing');
+    .option('--dry-run', 'convert and check every Bitnami SealedSecret as a real run does, but write nothing');
   addClusterOptions(cmd)
     .addHelpText(
       'after',
