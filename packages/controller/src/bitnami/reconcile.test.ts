@@ -141,11 +141,17 @@ describe('reconcileBitnami', () => {
     expect(h.live().metadata.ownerReferences).toBeUndefined();
   });
 
-  it('skip-set-owner-references in the template: no ownerReference', async () => {
-    const h = harness({ ssView: ss({ template: { metadata: { annotations: { 'sealedsecrets.bitnami.com/skip-set-owner-references': 'true' } } } }) });
-    await reconcileBitnami('app/db', h.d);
+  it('skip-set-owner-references in the template: no ownerReference; like Bitnami, then "not managed" unless also managed', async () => {
+    const bare = harness({ ssView: ss({ template: { metadata: { annotations: { 'sealedsecrets.bitnami.com/skip-set-owner-references': 'true' } } } }) });
+    expect(await reconcileBitnami('app/db', bare.d)).toEqual({ kind: 'retry' });
+    expect(bare.calls).toEqual(['create']);
+    expect(bare.live().metadata.ownerReferences).toBeUndefined();
+    expect(bare.events).toEqual(['Warning ErrUpdateFailed: Resource "db" already exists and is not managed by SealedSecret']);
+    const annotations = { 'sealedsecrets.bitnami.com/skip-set-owner-references': 'true', 'sealedsecrets.bitnami.com/managed': 'true' };
+    const h = harness({ ssView: ss({ template: { metadata: { annotations } } }) });
+    expect(await reconcileBitnami('app/db', h.d)).toEqual({ kind: 'done' });
     expect(h.live().metadata.ownerReferences).toBeUndefined();
-    expect(h.live().metadata.annotations).toEqual({ 'sealedsecrets.bitnami.com/skip-set-owner-references': 'true' });
+    expect(h.live().metadata.annotations).toEqual(annotations);
   });
 
   it('a value that does not open: ErrUnsealFailed event, Synced False, the Secret untouched', async () => {

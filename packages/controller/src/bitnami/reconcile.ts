@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { BITNAMI_ANNOTATIONS, BITNAMI_API_VERSION } from '@sealkit/core';
 import { OPT_IN_ANNOTATION, SEALED_SECRETS_GROUP_VERSION } from '../constants.js';
 import type { EventSink } from '../events.js';
@@ -156,6 +157,12 @@ async function writeStatus(ss: BitnamiSealedSecretView, ok: boolean, message: st
 
 const target = (ss: BitnamiSealedSecretView) => ({ namespace: ss.namespace, name: ss.name, uid: ss.uid, kind: 'SealedSecret', apiVersion: BITNAMI_API_VERSION });
 
+/** What a patching update can change, with absent and empty treated alike (as the API server stores them). */
+function patchedPart(o: any) {
+  const md = o?.metadata ?? {};
+  return { data: o?.data ?? {}, labels: md.labels ?? {}, annotations: md.annotations ?? {}, ownerReferences: md.ownerReferences ?? [], type: o?.type || 'Opaque' };
+}
+
 export async function reconcileBitnami(key: string, d: BitnamiReconcileDeps): Promise<WorkResult> {
   const slash = key.indexOf('/');
   const namespace = key.slice(0, slash);
@@ -207,11 +214,16 @@ export async function reconcileBitnami(key: string, d: BitnamiReconcileDeps): Pr
         live = bitnamiSecretView(raw);
       }
     }
+    // Checked after a create too, as Bitnami does: a Secret created without an ownerReference
+    // (skip-set-owner-references) is then reported as not managed, unless its template also says
+    // sealedsecrets.bitnami.com/managed: "true".
+    const check = written ?? live;
+    if (check && check.controllerUid !== ss.uid && !check.managed && !check.patch) {
+      const msg = `Resource "${name}" already exists and is not managed by SealedSecret`;
+      if (written) d.memo.delete(key);
+      return await updateFailed(msg, `failed update: ${msg}`);
+    }
     if (live && !written) {
-      if (live.controllerUid !== ss.uid && !live.managed && !live.patch) {
-        const msg = `Resource "${name}" already exists and is not managed by SealedSecret`;
-        return await updateFailed(msg, `failed update: ${msg}`);
-      }
       if (live.patch) {
         // Merge into what is there: needs the live values, read now.
         const raw = await d.secrets.get(namespace, name);
@@ -222,7 +234,7 @@ export async function reconcileBitnami(key: string, d: BitnamiReconcileDeps): Pr
         next.metadata.annotations = { ...(raw.metadata.annotations ?? {}), ...desired.annotations };
         if (live.managed) next.metadata.ownerReferences = desired.ownerReferences;
         next.type = desired.type;
-        if (JSON.stringify(next) !== JSON.stringify(raw)) {
+        if (!isDeepStrictEqual(patchedPart(next), patchedPart(raw))) {
           written = await d.secrets.replace(next);
           op = 'update';
         }
@@ -269,7 +281,10 @@ export async function reconcileBitnami(key: string, d: BitnamiReconcileDeps): Pr
  */
 async function handOver(key: string, ss: BitnamiSealedSecretView, d: BitnamiReconcileDeps): Promise<WorkResult> {
   const live = d.cachedSecret(ss.namespace, ss.name);
-  if (live && live.controllerUid === ss.uid && !live.sealkitOptIn) {
+  // Ours: controlled by this SealedSecret, or made without an ownerReference because its template said so.
+  const skip = ss.template.annotations[BITNAMI_ANNOTATIONS.skipSetOwnerReferences] === 'true';
+  const ours = live !== undefined && (live.controllerUid === ss.uid || (skip && live.controllerUid === undefined));
+  if (live && ours && !live.sealkitOptIn) {
     try {
       await d.secrets.annotate(ss.namespace, ss.name, live.resourceVersion, { [OPT_IN_ANNOTATION]: 'true' });
     } catch (err) {
