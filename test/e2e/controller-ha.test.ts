@@ -108,7 +108,7 @@ describe('crash and restart', () => {
     const cert = await fetchCertPem(ctlNs);
     const names = Array.from({ length: 150 }, (_, i) => `bulk-${i}`);
     await apply(names.map((n) => seal(cert, { namespace: app, name: n, data: { v: `value-${n}` } })));
-    const slow = await start('slow', ['--workers', '1']);
+    const slow = await start('slow', ['--workers', '1', '--log-level', 'debug']);
     // Kill it as soon as its log shows it is writing: mid-run, without waiting for kubectl.
     await waitFor('some Secrets written', async () => slow.count('secret written') >= 5, 30_000, 2);
     await slow.kill();

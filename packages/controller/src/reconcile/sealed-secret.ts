@@ -167,7 +167,8 @@ export async function reconcileSealedSecret(key: string, d: ReconcileDeps): Prom
     } else if (decision !== 'create') {
       d.events.emit(ss, 'Normal', Reasons.Unsealed, `Secret ${name} updated`);
     }
-    d.log.info('secret written', { namespace, name, op: decision, drift: Boolean(drift) });
+    // Routine first creations at debug: a first start with 10,000 objects should not print 10,000 lines.
+    (decision === 'create' && !drift ? d.log.debug : d.log.info)('secret written', { namespace, name, op: decision, drift: Boolean(drift) });
   }
   const secretRV = (written ?? live)!.resourceVersion;
   const prevMemo = d.memo.get(key);
