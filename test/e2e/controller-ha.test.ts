@@ -24,7 +24,7 @@ async function leaseHolder(): Promise<string | undefined> {
 
 async function allReady(names: string[], timeoutMs = 60_000): Promise<void> {
   await waitFor(`${names.length} SealedSecrets Ready`, async () => {
-    const list = await getJson(['sealedsecrets', '-n', app]);
+    const list = await getJson(['sealedsecrets.sealkit.dev', '-n', app]);
     const ready = new Set(list.items.filter((s: any) => readyCondition(s)?.status === 'True' && s.status.observedGeneration === s.metadata.generation).map((s: any) => s.metadata.name));
     return names.every((n) => ready.has(n));
   }, timeoutMs, 500);
@@ -64,7 +64,7 @@ describe('two replicas', () => {
     await apply(names.map((n) => seal(cert, { namespace: app, name: n, data: { v: n } })));
     await allReady(names);
     const snap = async () => {
-      const l = await getJson(['secrets,sealedsecrets', '-n', app]);
+      const l = await getJson(['secrets,sealedsecrets.sealkit.dev', '-n', app]);
       return Object.fromEntries(l.items.map((o: any) => [`${o.kind}/${o.metadata.name}`, o.metadata.resourceVersion]));
     };
     const before = await snap();

@@ -119,7 +119,7 @@ describe('backup and restore', () => {
 
     // Disaster: cluster A's controller and everything it made are gone.
     await a.stop();
-    await kubectl(['delete', 'sealedsecret', '--all', '-n', app]);
+    await kubectl(['delete', 'sealedsecrets.sealkit.dev', '--all', '-n', app]);
     await waitFor('Secrets garbage-collected', async () => (await getJson(['secrets', '-n', app, '-l', 'app.kubernetes.io/managed-by=sealkit'])).items.length === 0, 60_000, 500);
 
     // Restore into a new controller namespace (documented: kubectl apply -n NS -f FILE), then start it.

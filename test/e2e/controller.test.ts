@@ -78,17 +78,17 @@ describe('unsealing', () => {
     const sealed = await run(process.execPath, [path.join(REPO, 'packages/cli/bin/sealkit.js'), 'seal', '--cert', certFile], { input: secretYaml });
     expect(sealed.stdout).not.toContain('hunter2');
     await kubectl(['apply', '-f', '-'], { input: sealed.stdout });
-    await kubectl(['wait', '--for=condition=Ready', `sealedsecret/db`, '-n', app, '--timeout=30s']);
+    await kubectl(['wait', '--for=condition=Ready', 'sealedsecrets.sealkit.dev/db', '-n', app, '--timeout=30s']);
     const s = await getJson(['secret', 'db', '-n', app]);
     expect(decoded(s)).toEqual({ password: 'hunter2', user: 'admin' });
     expect(s.metadata.labels['app.kubernetes.io/managed-by']).toBe('sealkit');
-    const ss = await getJson(['sealedsecret', 'db', '-n', app]);
+    const ss = await getJson(['sealedsecrets.sealkit.dev', 'db', '-n', app]);
     expect(s.metadata.ownerReferences).toEqual([
       { apiVersion: 'sealkit.dev/v1alpha1', kind: 'SealedSecret', name: 'db', uid: ss.metadata.uid, controller: true, blockOwnerDeletion: true },
     ]);
     expect(readyCondition(ss)).toMatchObject({ status: 'True', reason: 'Unsealed', observedGeneration: 1 });
     expect(ss.status.observedGeneration).toBe(1);
-    const printed = (await kubectl(['get', 'sealedsecret', 'db', '-n', app])).stdout;
+    const printed = (await kubectl(['get', 'sealedsecrets.sealkit.dev', 'db', '-n', app])).stdout;
     expect(printed).toMatch(/NAME\s+READY\s+REASON\s+AGE/);
     expect(printed).toMatch(/db\s+True\s+Unsealed/);
   });
@@ -206,17 +206,17 @@ describe('unsealing', () => {
   it('SealedSecret deleted -> Secret garbage-collected', async () => {
     await apply(seal(cert, { namespace: app, name: 'gc-me', data: { a: '1' } }));
     await waitReady(app, 'gc-me');
-    await kubectl(['delete', 'sealedsecret', 'gc-me', '-n', app]);
+    await kubectl(['delete', 'sealedsecrets.sealkit.dev', 'gc-me', '-n', app]);
     await waitFor('Secret garbage-collected', async () => (await getJson(['secret', 'gc-me', '-n', app])) === undefined, 60_000, 500);
   });
 
   it('a resync with nothing changed writes nothing', async () => {
     await waitReady(app, 'db');
-    const before = await getJson(['secrets,sealedsecrets', '-n', app]);
+    const before = await getJson(['secrets,sealedsecrets.sealkit.dev', '-n', app]);
     const writes = await ctl.metric('sealkit_secret_writes_total', '{op="create"}');
     const patches = await ctl.metric('sealkit_status_patches_total');
     await sleep(5000); // resync period is 2 s here
-    const after = await getJson(['secrets,sealedsecrets', '-n', app]);
+    const after = await getJson(['secrets,sealedsecrets.sealkit.dev', '-n', app]);
     const rvs = (l: any) => Object.fromEntries(l.items.map((o: any) => [`${o.kind}/${o.metadata.name}`, o.metadata.resourceVersion]));
     expect(rvs(after)).toEqual(rvs(before));
     expect(await ctl.metric('sealkit_secret_writes_total', '{op="create"}')).toBe(writes);
@@ -295,7 +295,7 @@ describe('rotation', () => {
     expect(resealed.spec.encryptedData.a).not.toBe(old.spec.encryptedData.a);
     await apply(resealed);
     await waitFor('resealed object converges', async () => {
-      const ss = await getJson(['sealedsecret', 'rot', '-n', app]);
+      const ss = await getJson(['sealedsecrets.sealkit.dev', 'rot', '-n', app]);
       return ss.metadata.generation === 2 && ss.status?.observedGeneration === 2 && readyCondition(ss)?.status === 'True';
     });
     expect(decoded(await getJson(['secret', 'rot', '-n', app])).a).toBe('before-rotation');

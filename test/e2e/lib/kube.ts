@@ -137,7 +137,7 @@ export function readyCondition(ss: any): any {
 
 export async function waitReady(ns: string, name: string, status: 'True' | 'False' = 'True', timeoutMs = 30_000, reason?: string): Promise<any> {
   return waitFor(`SealedSecret ${ns}/${name} Ready=${status}${reason ? ` (${reason})` : ''}`, async () => {
-    const ss = await getJson(['sealedsecret', name, '-n', ns]);
+    const ss = await getJson(['sealedsecrets.sealkit.dev', name, '-n', ns]);
     const c = readyCondition(ss);
     if (!c || c.status !== status || (reason && c.reason !== reason)) return undefined;
     if (ss.status.observedGeneration !== ss.metadata.generation) return undefined;
