@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig, parseDuration, UsageError } from './config.js';
+
+describe('parseConfig', () => {
+  it('flags beat environment variables, which beat defaults', () => {
+    const env = { SEALKIT_NAMESPACE: 'from-env', KUBECONFIG: '/k', SEALKIT_WORKERS: '8' };
+    const c = parseConfig(['--namespace', 'from-flag', '--listen=127.0.0.1:9999'], env);
+    expect(c.namespace).toBe('from-flag');
+    expect(c.kubeconfig).toBe('/k');
+    expect(c.workers).toBe(8);
+    expect(c.listen).toEqual({ host: '127.0.0.1', port: 9999 });
+    expect(c.keyRenewPeriodMs).toBe(30 * 24 * 3600 * 1000);
+    expect(c.leaderElect).toBe(true);
+  });
+  it('POD_NAMESPACE and SEALKIT_KUBECONFIG are honoured; --no-leader-elect; watch namespaces', () => {
+    const c = parseConfig(['--no-leader-elect', '--watch-namespaces', 'a, b'], { POD_NAMESPACE: 'sk', SEALKIT_KUBECONFIG: '/s', KUBECONFIG: '/k' });
+    expect(c.namespace).toBe('sk');
+    expect(c.kubeconfig).toBe('/s');
+    expect(c.leaderElect).toBe(false);
+    expect(c.watchNamespaces).toEqual(['a', 'b']);
+  });
+  it('subcommands, help and version', () => {
+    expect(parseConfig(['rotate'], { SEALKIT_NAMESPACE: 'x' }).command).toBe('rotate');
+    expect(parseConfig(['--help'], {}).command).toBe('help');
+    expect(parseConfig(['--version'], {}).command).toBe('version');
+  });
+  it('usage errors name the flag', () => {
+    expect(() => parseConfig(['--bogus'], {})).toThrow(/--bogus/);
+    expect(() => parseConfig(['--workers', '0'], {})).toThrow(/--workers/);
+    expect(() => parseConfig(['--listen', 'nope'], {})).toThrow(/--listen/);
+    expect(() => parseConfig(['--namespace', 'Bad_NS'], {})).toThrow(UsageError);
+    expect(() => parseConfig(['--lease-duration', '5s', '--renew-deadline', '10s'], {})).toThrow(/lease-duration/);
+  });
+});
+
+describe('parseDuration', () => {
+  it('accepts Go-style durations and days', () => {
+    expect(parseDuration('720h', 'x')).toBe(720 * 3600_000);
+    expect(parseDuration('30d', 'x')).toBe(30 * 86_400_000);
+    expect(parseDuration('1h30m', 'x')).toBe(90 * 60_000);
+    expect(parseDuration('500ms', 'x')).toBe(500);
+    expect(parseDuration('0', 'x')).toBe(0);
+    expect(() => parseDuration('10', 'x')).toThrow(/--x/);
+    expect(() => parseDuration('1y', 'x')).toThrow();
+  });
+});
