@@ -102,6 +102,9 @@ export class Controller {
       writer: new ApiStatusWriter(client),
       clock,
       busy: () => this.queue.depth > 0,
+      // While Secrets are still waiting to be written, statuses wait: they cost the API server most,
+      // and workloads need the Secrets. (Checked every 100 ms; retries in backoff do not count.)
+      concurrencyBusy: 0,
       onError: (ss, err) => log.warn('status patch failed; will retry', { namespace: ss.namespace, name: ss.name, ...errorFields(err) }),
     });
     const deps: ReconcileDeps = {
