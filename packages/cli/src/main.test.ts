@@ -27,7 +27,8 @@ function fakeIo(stdin = '', options: { tty?: boolean; failWrites?: boolean } = {
 
 describe('main() in-process', () => {
   it('resolves to the exit code and never throws, even when the streams fail', async () => {
-    await expect(main(['seal'], fakeIo('', { failWrites: true }))).resolves.toBe(2);
+    // An unknown flag is a usage error whatever the environment (plain `seal` would look for a cluster).
+    await expect(main(['seal', '--no-such-flag'], fakeIo('', { failWrites: true }))).resolves.toBe(2);
     await expect(main(['--version'], fakeIo('', { failWrites: true }))).resolves.toBe(1);
   });
 
