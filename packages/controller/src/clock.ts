@@ -9,10 +9,13 @@ export interface Clock {
   after(ms: number, fn: () => void): Timer;
 }
 
+/** setTimeout fires at once for delays past 2^31-1 ms (about 24.8 days): longer waits are capped there. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   after(ms, fn) {
-    const handle = setTimeout(fn, Math.max(0, ms));
+    const handle = setTimeout(fn, Math.max(0, Math.min(ms, MAX_TIMEOUT_MS)));
     handle.unref();
     return { cancel: () => clearTimeout(handle) };
   },

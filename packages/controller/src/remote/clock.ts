@@ -1,25 +1,8 @@
 // Time and randomness as small injected interfaces, so token lifecycles, refresh jitter and backoff
-// are tested with a manual clock instead of sleeps. The Clock shape is the runtime's (src/clock.ts:
-// now + after), declared here structurally so this module builds on its own.
+// are tested with a manual clock instead of sleeps. The Clock itself is the runtime's (src/clock.ts).
 
-export interface Timer {
-  cancel(): void;
-}
-
-export interface Clock {
-  now(): number;
-  /** Runs fn after ms; the timer never keeps the process alive on its own. */
-  after(ms: number, fn: () => void): Timer;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  after(ms, fn) {
-    const handle = setTimeout(fn, Math.max(0, Math.min(ms, 2 ** 31 - 1)));
-    handle.unref();
-    return { cancel: () => clearTimeout(handle) };
-  },
-};
+export { systemClock, type Clock, type Timer } from '../clock.js';
+import type { Clock, Timer } from '../clock.js';
 
 /** Uniform in [0, 1). */
 export type Random = () => number;
