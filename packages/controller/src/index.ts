@@ -2,7 +2,7 @@
 export { main, loadConnection, VERSION, EXIT_OK, EXIT_ERROR, EXIT_USAGE } from './main.js';
 export { parseConfig, parseDuration, USAGE, UsageError, type Config } from './config.js';
 export { Controller } from './controller.js';
-export { WorkQueue, type WorkResult, type WorkQueueOptions } from './workqueue.js';
+export { WorkQueue, type WorkResult, type WorkQueueOptions, type Lane } from './workqueue.js';
 export { Informer, type Cached } from './informer.js';
 export { HttpKubeClient, type KubeClient, type KubeRequest, type WatchEvent } from './kube/client.js';
 export { ApiError } from './kube/errors.js';

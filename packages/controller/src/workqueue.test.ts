@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WorkQueue, type WorkResult } from './workqueue.js';
 import { FakeClock, flush } from './test-support.js';
+import { ManualClock, flush as settle } from './remote/clock.js';
 
 function deferred() {
   let resolve!: (r: WorkResult) => void;
@@ -152,5 +153,121 @@ describe('WorkQueue', () => {
     expect(q.waiting).toBe(0);
     q.add('b');
     expect(q.depth).toBe(0);
+  });
+});
+
+describe('WorkQueue priority lanes (RemoteSecrets)', () => {
+  it('takes never-synced (urgent) keys before periodic refreshes', async () => {
+    const clock = new ManualClock();
+    const order: string[] = [];
+    const q = new WorkQueue({ clock, concurrency: 1, handler: async (k) => (order.push(k), { kind: 'done' }) });
+    for (let i = 0; i < 5; i++) q.add(`refresh-${i}`, 'refresh');
+    q.add('new-1', 'urgent');
+    q.add('new-2', 'urgent');
+    q.add('refresh-3', 'urgent'); // promoted
+    q.start();
+    await q.drained();
+    expect(order.slice(0, 3)).toEqual(['new-1', 'new-2', 'refresh-3']);
+    expect(order).toHaveLength(7);
+  });
+
+  it('dedupes, reruns a key changed while processing, and keeps the earliest schedule', async () => {
+    const clock = new ManualClock();
+    const runs: string[] = [];
+    let release!: () => void;
+    const q = new WorkQueue({
+      clock,
+      concurrency: 2,
+      handler: async (k) => {
+        runs.push(k);
+        if (runs.length === 1) await new Promise<void>((r) => (release = r));
+        return { kind: 'done' };
+      },
+    });
+    q.start();
+    q.add('a');
+    q.add('a');
+    await settle();
+    q.add('a'); // while processing: dirty
+    release();
+    await q.drained();
+    expect(runs).toEqual(['a', 'a']);
+    q.addAfter('b', 10_000);
+    q.addAfter('b', 5_000);
+    q.addAfter('b', 8_000);
+    await clock.advance(5_000);
+    await q.drained();
+    expect(runs).toEqual(['a', 'a', 'b']);
+    await clock.advance(10_000);
+    expect(runs).toEqual(['a', 'a', 'b']);
+  });
+
+  it('retries with exponential backoff, never less than the hint', async () => {
+    const clock = new ManualClock();
+    const at: number[] = [];
+    let n = 0;
+    const q = new WorkQueue({
+      clock,
+      concurrency: 1,
+      backoffBaseMs: 1000,
+      handler: async (): Promise<WorkResult> => {
+        at.push(clock.now());
+        n++;
+        if (n === 3) return { kind: 'retry', minMs: 30_000 };
+        return n < 5 ? { kind: 'retry' } : { kind: 'after', ms: 60_000 };
+      },
+    });
+    q.start();
+    q.add('k');
+    await settle();
+    await clock.advance(200_000);
+    const gaps = at.slice(1).map((t, i) => t - at[i]!);
+    expect(gaps.slice(0, 5)).toEqual([1000, 2000, 30_000, 8000, 60_000]);
+  });
+});
+
+describe('WorkQueue refresh and drop', () => {
+  it("'refresh' resets the backoff and comes back in the refresh lane; 'after' keeps the backoff", async () => {
+    const clock = new FakeClock();
+    const results: WorkResult[] = [{ kind: 'retry' }, { kind: 'after', ms: 50 }, { kind: 'retry' }, { kind: 'refresh', ms: 5000 }];
+    const order: string[] = [];
+    const q = new WorkQueue({ clock, concurrency: 1, backoffBaseMs: 100, handler: async (k) => (order.push(k), k === 'a' ? results.shift() ?? { kind: 'done' } : { kind: 'done' }) });
+    q.start();
+    q.add('a');
+    await flush();
+    expect(q.failuresOf('a')).toBe(1);
+    clock.advance(100);
+    await flush();
+    expect(q.failuresOf('a')).toBe(1); // 'after' kept it
+    clock.advance(50);
+    await flush();
+    expect(q.failuresOf('a')).toBe(2);
+    clock.advance(200);
+    await flush();
+    expect(q.failuresOf('a')).toBe(0); // 'refresh' reset it
+    expect(clock.pending()).toEqual([5000]);
+    await q.pause();
+    clock.advance(5000);
+    q.add('b');
+    expect(q.depth).toBe(2);
+    q.start();
+    await flush();
+    expect(order.slice(-2)).toEqual(['b', 'a']); // the refresh waited behind the urgent key
+  });
+
+  it('forget keeps a scheduled retry; drop cancels it', async () => {
+    const clock = new FakeClock();
+    let calls = 0;
+    const q = new WorkQueue({ clock, concurrency: 1, backoffBaseMs: 100, handler: async () => (calls++, { kind: 'retry' }) });
+    q.start();
+    q.add('a');
+    await flush();
+    q.forget('a');
+    expect(q.waiting).toBe(1);
+    q.drop('a');
+    expect(q.waiting).toBe(0);
+    clock.advance(10_000);
+    await flush();
+    expect(calls).toBe(1);
   });
 });

@@ -15,12 +15,12 @@ import type { KubeClient } from '../kube/client.js';
 import { errorFields } from '../kube/errors.js';
 import type { Logger } from '../log.js';
 import type { SecretView } from '../reconcile/views.js';
+import { WorkQueue, type WorkResult } from '../workqueue.js';
 import { systemClock, systemRandom, type Clock, type Random } from './clock.js';
 import { RemoteError, Reason } from './errors.js';
 import { clusterRemoteStoresPath, isConflict, isNotFound, RequesterKubeApi, remoteSecretsPath, remoteStoresPath } from './kube-api.js';
 import { RemoteCounters, type CounterRegistry } from './metrics.js';
-import { RemoteWorkQueue, type QueueWork } from './queue.js';
-import { reconcileRemoteSecret, statusSaysSynced, type RemoteMemo, type RemoteReconcileDeps } from './reconcile.js';
+import { reconcileRemoteSecret, statusSaysSynced, type RemoteMemo, type RemoteReconcileDeps, type RemoteWork } from './reconcile.js';
 import { SharedReads } from './shared-reads.js';
 import { StoreClients } from './store-client.js';
 import {
@@ -74,12 +74,20 @@ export interface RemoteControllerOptions {
   createApi?: (options: NodeVaultApiOptions) => VaultApi;
 }
 
+/**
+ * A RemoteSecret's 'after' is its next periodic refresh after a successful sync: the queue's
+ * 'refresh' (backoff reset, `refresh` lane, so it never delays new or changed objects).
+ */
+function queueWork(work: RemoteWork): WorkResult {
+  return work.kind === 'after' ? { kind: 'refresh', ms: work.ms } : work;
+}
+
 export class RemoteController {
   readonly remoteSecrets: InformerGroup<RemoteSecretEntry>;
   readonly remoteStores: InformerGroup<StoreEntry>;
   readonly clusterStores: Informer<StoreEntry>;
-  readonly queue: RemoteWorkQueue;
-  readonly storeQueue: RemoteWorkQueue;
+  readonly queue: WorkQueue;
+  readonly storeQueue: WorkQueue;
   readonly clients: StoreClients;
   readonly reads: SharedReads;
   readonly counters: RemoteCounters;
@@ -137,16 +145,18 @@ export class RemoteController {
       takeForced: (k) => this.forced.delete(k),
       log: (level, msg, fields) => this.log[level](msg, fields),
     };
-    this.queue = new RemoteWorkQueue({
+    this.queue = new WorkQueue({
       clock: this.clock,
       concurrency: o.workers ?? 16,
+      backoffBaseMs: 1000,
       backoffMaxMs: o.maxBackoffMs ?? 300_000,
-      handler: async (key) => (await reconcileRemoteSecret(key, deps)).work,
+      handler: async (key) => queueWork((await reconcileRemoteSecret(key, deps)).work),
       onError: (key, err) => this.log.warn('remote secret reconcile failed; will retry', { key, ...errorFields(err) }),
     });
-    this.storeQueue = new RemoteWorkQueue({
+    this.storeQueue = new WorkQueue({
       clock: this.clock,
       concurrency: 4,
+      backoffBaseMs: 1000,
       backoffMaxMs: o.maxBackoffMs ?? 300_000,
       handler: (key) => this.reconcileStore(key),
       onError: (key, err) => this.log.warn('store check failed; will retry', { key, ...errorFields(err) }),
@@ -173,7 +183,7 @@ export class RemoteController {
         this.unindex(k);
         this.forced.delete(k);
         this.memo.delete(k);
-        this.queue.forget(k);
+        this.queue.drop(k);
       },
     });
     const storeEvents = (kind: StoreKind) => ({
@@ -269,12 +279,12 @@ export class RemoteController {
   }
 
   /** Store status: Ready after a successful login (or token lookup) and KV version check. */
-  private async reconcileStore(key: string): Promise<QueueWork> {
+  private async reconcileStore(key: string): Promise<WorkResult> {
     const [kind, ...rest] = key.split('/') as [StoreKind, ...string[]];
     const entry = kind === REMOTE_STORE_KIND ? this.remoteStores.get(rest[0]!, rest[1]!) : this.clusterStores.get('', rest[0]!);
     if (!entry || entry.metadata.deletionTimestamp) return { kind: 'done' };
     let state: { ready: boolean; reason: string; message: string; kvVersion?: 'v1' | 'v2' };
-    let work: QueueWork = { kind: 'done' };
+    let work: WorkResult = { kind: 'done' };
     try {
       const plan = planStore(entry, kind);
       const client = await this.clients.get(plan);
