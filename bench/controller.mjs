@@ -135,22 +135,26 @@ async function apiRequests(resources) {
   }
   return { total, byVerb };
 }
-function requestDelta(a, b) {
+function requestDelta(a, b, ownListCount = 0) {
   const byVerb = {};
   for (const k of new Set([...Object.keys(a.byVerb), ...Object.keys(b.byVerb)])) {
-    const d = (b.byVerb[k] ?? 0) - (a.byVerb[k] ?? 0);
+    const d = (b.byVerb[k] ?? 0) - (a.byVerb[k] ?? 0) - (k === 'LIST' ? ownListCount : 0); // minus this script's own polling
     if (d) byVerb[k] = d;
   }
   const writes = ['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY'].reduce((s, v) => s + (byVerb[v] ?? 0), 0);
-  return { total: b.total - a.total, byVerb, writes };
+  return { total: b.total - a.total - ownListCount, byVerb, writes };
 }
 const RESOURCES = ['secrets', 'sealedsecrets', 'events'];
+
+/** LIST requests this script made (its polling of the Bitnami side), subtracted from that side's count. */
+let ownLists = 0;
 
 /** Lists every object of a collection path (pages of 500). */
 async function listAll(client, path, query = {}) {
   const items = [];
   let cont;
   do {
+    ownLists++;
     const page = await client.request({ method: 'GET', path, query: { ...query, limit: 500, ...(cont ? { continue: cont } : {}) } });
     items.push(...page.items);
     cont = page.metadata?.continue;
@@ -327,6 +331,7 @@ async function main() {
     }));
     log(`Bitnami: start, timing (~1-2 objects/s: about ${Math.ceil(N_B / 1.5)} s)...`);
     const req2 = await apiRequests(RESOURCES);
+    const lists0 = ownLists;
     t = now();
     await exec(BITNAMI, ['start', STATE]);
     const bPid = Number(readFileSync(join(STATE, 'pids', 'bitnami-controller.pid'), 'utf8').trim().split(/\s+/)[0]);
@@ -345,7 +350,7 @@ async function main() {
     }
     r.bRss = peakRss(bPid);
     r.bCpu = cpuSeconds(bPid);
-    r.bReq = requestDelta(req2, await apiRequests(RESOURCES));
+    r.bReq = requestDelta(req2, await apiRequests(RESOURCES), ownLists - lists0);
     await exec(BITNAMI, ['stop', STATE]);
 
     report(r);
@@ -383,7 +388,7 @@ function report(r) {
   const verbs = (d) => Object.entries(d.byVerb).map(([k, v]) => `${k} ${v}`).join(', ');
   console.log('');
   console.log(`objects/s = objects / time to all Ready. Bitnami measured on N_B = ${N_B} objects (SEALKIT_BENCH_BITNAMI_N), not ${N}: compared per object.`);
-  console.log(`API requests: apiserver_request_total delta for ${RESOURCES.join(', ')} during the run (every verb; list/watch included).`);
+  console.log(`API requests: apiserver_request_total delta for ${RESOURCES.join(', ')} during the run (every verb; list/watch included; the Bitnami side's minus this script's own polling LISTs).`);
   console.log(`  sealkit: ${verbs(r.skReq)}; controller metrics: ${r.skWrites} Secret writes + ${r.skPatches} status patches + ${r.skEvents} events sent; ${r.skErrors} errors`);
   console.log(`  Bitnami: ${verbs(r.bReq)}`);
   console.log(`apiserver check: ${r.skSecrets}/${N} sealkit Secrets exist, ${r.skReady}/${N} ${SS} Ready=True`);
@@ -392,10 +397,12 @@ function report(r) {
   const vsBitnami = skRate / bRate;
   console.log(`sealkit vs plain client: all written ${writtenRatio.toFixed(2)}x its time, all Ready ${readyRatio.toFixed(2)}x`);
   console.log(`sealkit vs Bitnami: ${vsBitnami.toFixed(0)}x the objects/s (to Ready; to written: ${((N / r.skWrittenS) / (N_B / r.bWrittenS)).toFixed(0)}x)`);
-  console.log(`restart with nothing changed (+1 resync): ${N} unchanged in ${r.restartS.toFixed(1)} s; controller writes ${r.restartWrites}; apiserver write requests ${r.restartApiWrites.writes} (${verbs(r.restartApiWrites)}); peak RSS ${mb(r.restartRss)}`);
+  console.log(`restart with nothing changed (+ a 5 s resync): ${N} unchanged in ${r.restartS.toFixed(1)} s; controller writes ${r.restartWrites}; apiserver write requests ${r.restartApiWrites.writes} (${verbs(r.restartApiWrites)}); peak RSS ${mb(r.restartRss)}`);
   const goal = (ok, text) => console.log(`goal ${ok ? 'met    ' : 'NOT met'}  ${text}`);
   console.log('');
-  goal(readyRatio <= 2, `N=${N} converges (all Ready) within 2x of the plain client: ${readyRatio.toFixed(2)}x${N !== 10000 ? ' (goal is stated for N=10,000)' : ''}`);
+  const at = N !== 10000 ? ' (the goal is stated for N=10,000)' : '';
+  goal(readyRatio <= 2, `N=${N} converges (all Secrets written and all Ready) within 2x of the plain client: ${readyRatio.toFixed(2)}x${at}`);
+  goal(writtenRatio <= 2, `  (part of it) all Secrets written within 2x of the plain client: ${writtenRatio.toFixed(2)}x${at}`);
   goal(vsBitnami >= 10, `at least 10x the Bitnami controller's objects/s (default settings): ${vsBitnami.toFixed(0)}x`);
   goal(r.skRss < 200e6, `peak RSS under 200 MB: ${mb(r.skRss)}`);
   goal(r.restartWrites === 0 && r.restartApiWrites.writes === 0, `a restart/resync with nothing changed writes nothing: ${r.restartWrites} controller writes, ${r.restartApiWrites.writes} apiserver write requests`);
