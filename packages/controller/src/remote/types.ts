@@ -38,14 +38,9 @@ export interface ObjectMetaLike {
   [k: string]: unknown;
 }
 
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
+// The same ownerReference shape the SealedSecret runtime writes.
+export type { OwnerReference } from '../reconcile/views.js';
+import type { OwnerReference } from '../reconcile/views.js';
 
 export interface Condition {
   type: string;
