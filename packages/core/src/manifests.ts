@@ -6,7 +6,8 @@
  * produces small Git diffs.
  */
 import { describeType, fromBase64Kubernetes, setOwn, toBase64 } from './bytes.js';
-import { BadInputError, SealkitError, UnknownKeyIdError } from './errors.js';
+import { BadInputError } from './errors.js';
+import { field, isPlainObject, q, sortKeys, stringMap, withField, type Plain } from './manifest-fields.js';
 import { inspectValue, sealValues, type Unsealer } from './format.js';
 import type { RandomSource } from './random.js';
 import { SCOPES, isNamespace, isObjectName, parseScope, type Scope } from './scope.js';
@@ -61,22 +62,6 @@ export interface SealSecretOptions {
 // ---------------------------------------------------------------------------------------------
 // validation
 
-type Plain = Record<string, unknown>;
-
-function isPlainObject(value: unknown): value is Plain {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
-}
-
-/** JSON-quotes a short identifier for a message (never used on values). */
-function q(text: string): string {
-  return JSON.stringify(text.length > 100 ? `${text.slice(0, 100)}...` : text);
-}
-
-/** `data.password`, or `data["odd key"]` when the key is not a plain identifier. */
-function field(parent: string, key: string): string {
-  return /^[A-Za-z0-9_.-]+$/.test(key) ? `${parent}.${key}` : `${parent}[${q(key)}]`;
-}
-
 // Secret data keys: Kubernetes IsConfigMapKey.
 const DATA_KEY = /^[-._a-zA-Z0-9]+$/;
 
@@ -84,19 +69,6 @@ function checkDataKey(key: string, parent: string): void {
   if (key.length === 0 || key.length > 253 || !DATA_KEY.test(key) || key === '.' || key === '..' || key.startsWith('..')) {
     throw new BadInputError(`${field(parent, key)}: ${q(key)} is not a valid Secret key (letters, digits, '-', '_', '.'; at most 253)`);
   }
-}
-
-function stringMap(value: unknown, path: string, checkKey?: (key: string) => void): Record<string, string> | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!isPlainObject(value)) throw new BadInputError(`${path} must be a map of strings, got ${describeType(value)}`);
-  const out: Record<string, string> = {};
-  for (const key of Object.keys(value).sort()) {
-    const v = value[key];
-    if (typeof v !== 'string') throw new BadInputError(`${field(path, key)} must be a string, got ${describeType(v)}`);
-    checkKey?.(key);
-    setOwn(out, key, v);
-  }
-  return out;
 }
 
 function validateMetadata(value: unknown, kind: string): ObjectMeta {
@@ -198,23 +170,6 @@ export function validateSealedSecret(obj: unknown): SealedSecretManifest {
   return sealed;
 }
 
-/** Re-raises a SealkitError with `path: ` in front of its message, keeping its class. */
-function withField<T>(path: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    if (!(error instanceof SealkitError)) throw error;
-    const message = `${path}: ${error.message}`;
-    let wrapped: SealkitError;
-    if (error instanceof UnknownKeyIdError) wrapped = new UnknownKeyIdError(error.keyIds, message, { cause: error });
-    else {
-      const Class = error.constructor as new (message: string, options?: ErrorOptions) => SealkitError;
-      wrapped = new Class(message, { cause: error });
-    }
-    throw wrapped;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // sealing
 
@@ -228,12 +183,6 @@ export function secretValues(secret: SecretManifest): Record<string, Uint8Array>
   for (const [key, value] of Object.entries(data ?? {})) setOwn(values, key, fromBase64Kubernetes(value, field('data', key)));
   for (const [key, value] of Object.entries(stringData ?? {})) setOwn(values, key, encoder.encode(value));
   return sortKeys(values);
-}
-
-function sortKeys<T>(record: Record<string, T>): Record<string, T> {
-  const out: Record<string, T> = {};
-  for (const key of Object.keys(record).sort()) setOwn(out, key, record[key] as T);
-  return out;
 }
 
 function templateMetadata(metadata: ObjectMeta): { labels?: Record<string, string>; annotations?: Record<string, string> } | undefined {

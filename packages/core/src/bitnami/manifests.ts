@@ -8,7 +8,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { describeType, fromBase64Kubernetes, setOwn, toBase64 } from '../bytes.js';
-import { BadInputError, SealkitError, UnknownKeyIdError } from '../errors.js';
+import { BadInputError } from '../errors.js';
+import { field, isPlainObject, q, sortKeys, stringMap, withField, type Plain } from '../manifest-fields.js';
 import {
   SCOPE_ANNOTATION,
   SEALED_SECRET_API_VERSION,
@@ -57,51 +58,6 @@ export interface BitnamiSealSecretOptions {
    */
   scope?: Scope;
   random?: RandomSource;
-}
-
-type Plain = Record<string, unknown>;
-
-function isPlainObject(value: unknown): value is Plain {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
-}
-
-function q(text: string): string {
-  return JSON.stringify(text.length > 100 ? `${text.slice(0, 100)}...` : text);
-}
-
-function field(parent: string, key: string): string {
-  return /^[A-Za-z0-9_.-]+$/.test(key) ? `${parent}.${key}` : `${parent}[${q(key)}]`;
-}
-
-function sortKeys<T>(record: Readonly<Record<string, T>>): Record<string, T> {
-  const out: Record<string, T> = {};
-  for (const key of Object.keys(record).sort()) setOwn(out, key, record[key] as T);
-  return out;
-}
-
-function stringMap(value: unknown, path: string): Record<string, string> | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!isPlainObject(value)) throw new BadInputError(`${path} must be a map of strings, got ${describeType(value)}`);
-  const out: Record<string, string> = {};
-  for (const key of Object.keys(value).sort()) {
-    const v = value[key];
-    if (typeof v !== 'string') throw new BadInputError(`${field(path, key)} must be a string, got ${describeType(v)}`);
-    setOwn(out, key, v);
-  }
-  return out;
-}
-
-/** Re-raises a SealkitError with `path: ` in front of its message, keeping its class. */
-function withField<T>(path: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    if (!(error instanceof SealkitError)) throw error;
-    const message = `${path}: ${error.message}`;
-    if (error instanceof UnknownKeyIdError) throw new UnknownKeyIdError(error.keyIds, message, { cause: error });
-    const Class = error.constructor as new (message: string, options?: ErrorOptions) => SealkitError;
-    throw new Class(message, { cause: error });
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
