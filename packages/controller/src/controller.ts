@@ -1,7 +1,7 @@
 import type { Clock, Timer } from './clock.js';
 import type { Config } from './config.js';
 import { EventRecorder } from './events.js';
-import { Informer, InformerGroup, cacheKey } from './informer.js';
+import { Informer, InformerGroup, cacheKey, splitKey } from './informer.js';
 import { KeyringStore } from './keys/keyring-store.js';
 import { publishPublicKeys } from './keys/publisher.js';
 import type { KubeClient } from './kube/client.js';
@@ -319,9 +319,4 @@ export class Controller {
     await Promise.race([this.events.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
     await Promise.all([this.sealedSecrets.stop(), this.secrets.stop(), this.keys.stop()]);
   }
-}
-
-function splitKey(key: string): { namespace: string; name: string } {
-  const i = key.indexOf('/');
-  return { namespace: key.slice(0, i), name: key.slice(i + 1) };
 }

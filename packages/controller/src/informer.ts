@@ -224,6 +224,7 @@ export function cacheKey(namespace: string, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
 }
 
+/** The inverse of cacheKey: queues and memos are keyed by cache key, reconcilers need both parts. */
 export function splitKey(key: string): { namespace: string; name: string } {
   const i = key.indexOf('/');
   return i < 0 ? { namespace: '', name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };

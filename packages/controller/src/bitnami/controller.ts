@@ -3,7 +3,7 @@ import type { Clock, Timer } from '../clock.js';
 import type { Config } from '../config.js';
 import { FIELD_MANAGER, secretPath, secretsPath } from '../constants.js';
 import { EventRecorder } from '../events.js';
-import { Informer, InformerGroup, cacheKey } from '../informer.js';
+import { Informer, InformerGroup, cacheKey, splitKey } from '../informer.js';
 import type { KubeClient } from '../kube/client.js';
 import { errorFields } from '../kube/errors.js';
 import { LeaderElector } from '../leader.js';
@@ -171,8 +171,8 @@ export class BitnamiController {
       handler: (key) => reconcileBitnami(key, deps),
       onError: (key, err) => {
         failures.inc({ stage: 'internal' });
-        const i = key.indexOf('/');
-        log.warn('Bitnami reconcile failed; will retry', { namespace: key.slice(0, i), name: key.slice(i + 1), ...errorFields(err) });
+        const { namespace, name } = splitKey(key);
+        log.warn('Bitnami reconcile failed; will retry', { namespace, name, ...errorFields(err) });
       },
     });
 

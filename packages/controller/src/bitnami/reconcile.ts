@@ -3,6 +3,7 @@ import { BITNAMI_ANNOTATIONS, BITNAMI_API_VERSION } from '@sealkit/core';
 import { OPT_IN_ANNOTATION, SEALED_SECRETS_GROUP_VERSION } from '../constants.js';
 import type { EventSink } from '../events.js';
 import { ApiError, isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
+import { splitKey } from '../informer.js';
 import type { Logger } from '../log.js';
 import type { WorkResult } from '../workqueue.js';
 import type { OpenResult } from './opener.js';
@@ -164,9 +165,7 @@ function patchedPart(o: any) {
 }
 
 export async function reconcileBitnami(key: string, d: BitnamiReconcileDeps): Promise<WorkResult> {
-  const slash = key.indexOf('/');
-  const namespace = key.slice(0, slash);
-  const name = key.slice(slash + 1);
+  const { namespace, name } = splitKey(key);
   const ss = d.sealedSecret(namespace, name);
   if (!ss || ss.deleting) {
     d.memo.delete(key);

@@ -1,6 +1,7 @@
 import type { Location } from '@sealkit/core';
 import { Reasons, type Reason } from '../constants.js';
 import type { EventSink } from '../events.js';
+import { splitKey } from '../informer.js';
 import { ApiError, errorFields, isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
@@ -73,9 +74,7 @@ const readyMessage = (ss: SealedSecretView) => {
  * the last good Secret in place when opening fails.
  */
 export async function reconcileSealedSecret(key: string, d: ReconcileDeps): Promise<ReconcileResult> {
-  const slash = key.indexOf('/');
-  const namespace = key.slice(0, slash);
-  const name = key.slice(slash + 1);
+  const { namespace, name } = splitKey(key);
   const ss = d.sealedSecret(namespace, name);
   if (!ss || ss.deleting) {
     // The garbage collector removes the Secret through its ownerReference.

@@ -10,7 +10,7 @@
 //   await remote.stop();            // shutdown: revokes the Vault tokens it created
 
 import type { EventSink } from '../events.js';
-import { Informer, InformerGroup, cacheKey, type Cached } from '../informer.js';
+import { Informer, InformerGroup, cacheKey, splitKey, type Cached } from '../informer.js';
 import type { KubeClient } from '../kube/client.js';
 import { errorFields } from '../kube/errors.js';
 import type { Logger } from '../log.js';
@@ -273,7 +273,8 @@ export class RemoteController {
     if (deleted) void this.clients.drop(key);
     else this.storeQueue.add(key);
     for (const k of this.byStore.get(key) ?? []) {
-      const rs = this.remoteSecrets.get(...splitKey(k));
+      const { namespace, name } = splitKey(k);
+      const rs = this.remoteSecrets.get(namespace, name);
       this.queue.add(k, rs && statusSaysSynced(rs) && !deleted ? 'refresh' : 'urgent');
     }
   }
@@ -325,10 +326,6 @@ export class RemoteController {
   }
 }
 
-function splitKey(k: string): [string, string] {
-  const i = k.indexOf('/');
-  return [k.slice(0, i), k.slice(i + 1)];
-}
 function addTo(m: Map<string, Set<string>>, k: string, v: string): void {
   let s = m.get(k);
   if (!s) m.set(k, (s = new Set()));

@@ -8,6 +8,7 @@
 // the runtime can host it next to the SealedSecret reconciler.
 
 import { createHash } from 'node:crypto';
+import { splitKey } from '../informer.js';
 import type { Clock, Random } from './clock.js';
 import { RemoteError, Reason } from './errors.js';
 import { extractAll, extractProperty, type KvReadOutcome, type KvSecret } from './extract.js';
@@ -122,9 +123,7 @@ export function restartRefresh(refreshTime: number, intervalMs: number, now: num
 }
 
 export async function reconcileRemoteSecret(key: string, d: RemoteReconcileDeps): Promise<RemoteReconcileResult> {
-  const slash = key.indexOf('/');
-  const namespace = key.slice(0, slash);
-  const name = key.slice(slash + 1);
+  const { namespace, name } = splitKey(key);
   const rs = d.getRemoteSecret(namespace, name);
   if (!rs || rs.metadata.deletionTimestamp) {
     // Owner: the garbage collector removes the Secret. Orphan and Merge: it stays, by definition.
