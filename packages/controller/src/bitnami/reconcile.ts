@@ -7,7 +7,8 @@ import { splitKey } from '../informer.js';
 import type { Logger } from '../log.js';
 import type { WorkResult } from '../workqueue.js';
 import type { OpenResult } from './opener.js';
-import { bitnamiSecretView, managedHash, type BitnamiSealedSecretView, type BitnamiSecretView, type OwnerRef, type SyncedCondition } from './views.js';
+import { bitnamiSecretView, managedHash, type BitnamiSealedSecretView, type BitnamiSecretView, type SyncedCondition } from './views.js';
+import type { OwnerReference } from '../view-fields.js';
 
 /**
  * One pass over one Bitnami SealedSecret, with the Bitnami controller's rules (pkg/controller,
@@ -80,7 +81,7 @@ export interface DesiredBitnamiSecret {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   finalizers: string[] | undefined;
-  ownerReferences: OwnerRef[];
+  ownerReferences: OwnerReference[];
   data: Record<string, string>;
   hash: string;
 }
@@ -89,8 +90,8 @@ export interface DesiredBitnamiSecret {
 export function desiredBitnamiSecret(ss: BitnamiSealedSecretView, data: Record<string, string>): DesiredBitnamiSecret {
   const t = ss.template;
   const skip = t.annotations[BITNAMI_ANNOTATIONS.skipSetOwnerReferences] === 'true';
-  const ownerReferences: OwnerRef[] = skip
-    ? ((t.ownerReferences ?? []) as OwnerRef[])
+  const ownerReferences: OwnerReference[] = skip
+    ? ((t.ownerReferences ?? []) as OwnerReference[])
     : [{ apiVersion: BITNAMI_API_VERSION, kind: 'SealedSecret', name: ss.name, uid: ss.uid, controller: true }];
   // An empty template type is sent as "" and defaulted to Opaque by the API server.
   const type = t.type ?? 'Opaque';

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { BITNAMI_ANNOTATIONS, BITNAMI_API_VERSION, bitnamiScope, type Scope } from '@sealkit/core';
 import { OPT_IN_ANNOTATION } from '../constants.js';
 import type { Cached } from '../informer.js';
+import { findCondition, observedGeneration, ownerReferences, sortedEntries, stringMap, type OwnerReference } from '../view-fields.js';
 
 /** What the controller keeps of a Bitnami SealedSecret: identity, the spec to open, its status. */
 export interface BitnamiSealedSecretView extends Cached {
@@ -38,21 +39,12 @@ export interface SyncedCondition {
   message?: string;
 }
 
-const strMap = (v: unknown): Record<string, string> => {
-  const out: Record<string, string> = {};
-  if (v && typeof v === 'object' && !Array.isArray(v)) {
-    for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
-  }
-  return out;
-};
-
 export function bitnamiSealedSecretView(raw: any): BitnamiSealedSecretView {
   const md = raw?.metadata ?? {};
   const tpl = raw?.spec?.template ?? {};
   const tmd = tpl.metadata ?? {};
-  const annotations = strMap(md.annotations);
-  const conds: any[] = Array.isArray(raw?.status?.conditions) ? raw.status.conditions : [];
-  const synced = conds.find((c) => c?.type === 'Synced');
+  const annotations = stringMap(md.annotations);
+  const synced = findCondition(raw, 'Synced');
   return {
     namespace: md.namespace ?? '',
     name: md.name ?? '',
@@ -68,15 +60,15 @@ export function bitnamiSealedSecretView(raw: any): BitnamiSealedSecretView {
       spec: raw?.spec ?? {},
     },
     template: {
-      labels: strMap(tmd.labels),
-      annotations: strMap(tmd.annotations),
+      labels: stringMap(tmd.labels),
+      annotations: stringMap(tmd.annotations),
       finalizers: Array.isArray(tmd.finalizers) ? tmd.finalizers.filter((f: unknown): f is string => typeof f === 'string') : undefined,
       ownerReferences: Array.isArray(tmd.ownerReferences) ? tmd.ownerReferences : undefined,
       type: typeof tpl.type === 'string' && tpl.type ? tpl.type : undefined,
       immutable: typeof tpl.immutable === 'boolean' ? tpl.immutable : undefined,
     },
     status: {
-      observedGeneration: typeof raw?.status?.observedGeneration === 'number' ? raw.status.observedGeneration : undefined,
+      observedGeneration: observedGeneration(raw),
       synced: synced
         ? {
             type: 'Synced',
@@ -89,15 +81,6 @@ export function bitnamiSealedSecretView(raw: any): BitnamiSealedSecretView {
         : undefined,
     },
   };
-}
-
-export interface OwnerRef {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
 }
 
 /**
@@ -121,34 +104,22 @@ export interface ManagedContent {
   type: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
-  ownerReferences: readonly OwnerRef[];
+  ownerReferences: readonly OwnerReference[];
   data: Record<string, string>;
-}
-
-function normalizeOwners(refs: readonly unknown[]): OwnerRef[] {
-  return refs.map((r: any) => ({
-    apiVersion: String(r?.apiVersion ?? ''),
-    kind: String(r?.kind ?? ''),
-    name: String(r?.name ?? ''),
-    uid: String(r?.uid ?? ''),
-    ...(r?.controller !== undefined ? { controller: Boolean(r.controller) } : {}),
-    ...(r?.blockOwnerDeletion !== undefined ? { blockOwnerDeletion: Boolean(r.blockOwnerDeletion) } : {}),
-  }));
 }
 
 /** Digest of the parts a Bitnami update replaces; equal digests mean the update would change nothing. */
 export function managedHash(c: ManagedContent): string {
-  const sorted = (m: Record<string, string>) => Object.keys(m).sort().map((k) => [k, m[k]]);
-  const owners = normalizeOwners(c.ownerReferences).map((r) => [r.apiVersion, r.kind, r.name, r.uid, r.controller ?? null, r.blockOwnerDeletion ?? null]);
+  const owners = ownerReferences(c.ownerReferences).map((r) => [r.apiVersion, r.kind, r.name, r.uid, r.controller ?? null, r.blockOwnerDeletion ?? null]);
   return createHash('sha256')
-    .update(JSON.stringify([c.type, sorted(c.labels), sorted(c.annotations), owners, sorted(c.data)]))
+    .update(JSON.stringify([c.type, sortedEntries(c.labels), sortedEntries(c.annotations), owners, sortedEntries(c.data)]))
     .digest('base64');
 }
 
 export function bitnamiSecretView(raw: any): BitnamiSecretView {
   const md = raw?.metadata ?? {};
-  const annotations = strMap(md.annotations);
-  const owners = Array.isArray(md.ownerReferences) ? normalizeOwners(md.ownerReferences) : [];
+  const annotations = stringMap(md.annotations);
+  const owners = ownerReferences(md.ownerReferences);
   const type = typeof raw?.type === 'string' && raw.type ? raw.type : 'Opaque';
   return {
     namespace: md.namespace ?? '',
@@ -161,8 +132,6 @@ export function bitnamiSecretView(raw: any): BitnamiSecretView {
     managed: annotations[BITNAMI_ANNOTATIONS.managed] === 'true',
     patch: annotations[BITNAMI_ANNOTATIONS.patch] === 'true',
     sealkitOptIn: annotations[OPT_IN_ANNOTATION] === 'true',
-    hash: managedHash({ type, labels: strMap(md.labels), annotations, ownerReferences: owners, data: strMap(raw?.data) }),
+    hash: managedHash({ type, labels: stringMap(md.labels), annotations, ownerReferences: owners, data: stringMap(raw?.data) }),
   };
 }
-
-export { normalizeOwners };

@@ -2,15 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Cached } from '../informer.js';
 import { OPT_IN_ANNOTATION, MANAGED_BY_VALUE } from '../constants.js';
 import { MANAGED_BY_LABEL } from '@sealkit/core';
+import { findCondition, observedGeneration, ownerReferences, sortedEntries, stringMap, type OwnerReference } from '../view-fields.js';
 
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
+export type { OwnerReference };
 
 export interface Condition {
   type: string;
@@ -52,14 +46,6 @@ export interface SecretView extends Cached {
   hash: string;
 }
 
-const strMap = (v: unknown): Record<string, string> => {
-  const out: Record<string, string> = {};
-  if (v && typeof v === 'object' && !Array.isArray(v)) {
-    for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
-  }
-  return out;
-};
-
 export function sealedSecretView(raw: any): SealedSecretView {
   const md = raw?.metadata ?? {};
   const spec = raw?.spec;
@@ -68,8 +54,7 @@ export function sealedSecretView(raw: any): SealedSecretView {
   if (!spec || typeof spec !== 'object') specError = 'spec is missing';
   else if (!spec.encryptedData || typeof spec.encryptedData !== 'object' || Array.isArray(spec.encryptedData))
     specError = 'spec.encryptedData must be a map of key to sealed value';
-  const conds: any[] = Array.isArray(raw?.status?.conditions) ? raw.status.conditions : [];
-  const ready = conds.find((c) => c?.type === 'Ready');
+  const ready = findCondition(raw, 'Ready');
   return {
     namespace: md.namespace ?? '',
     name: md.name ?? '',
@@ -77,15 +62,15 @@ export function sealedSecretView(raw: any): SealedSecretView {
     uid: md.uid ?? '',
     generation: Number(md.generation ?? 0),
     deleting: Boolean(md.deletionTimestamp),
-    encryptedData: strMap(spec?.encryptedData),
+    encryptedData: stringMap(spec?.encryptedData),
     template: {
-      labels: strMap(tpl.metadata?.labels),
-      annotations: strMap(tpl.metadata?.annotations),
+      labels: stringMap(tpl.metadata?.labels),
+      annotations: stringMap(tpl.metadata?.annotations),
       type: typeof tpl.type === 'string' && tpl.type ? tpl.type : undefined,
       immutable: typeof tpl.immutable === 'boolean' ? tpl.immutable : undefined,
     },
     status: {
-      observedGeneration: typeof raw?.status?.observedGeneration === 'number' ? raw.status.observedGeneration : undefined,
+      observedGeneration: observedGeneration(raw),
       ready: ready
         ? {
             type: 'Ready',
@@ -111,18 +96,17 @@ export interface SecretContent {
 
 /** Digest of the content sealkit manages; equal digests mean no write is needed. */
 export function contentHash(c: SecretContent): string {
-  const sorted = (m: Record<string, string>) => Object.keys(m).sort().map((k) => [k, m[k]]);
   return createHash('sha256')
     .update(
-      JSON.stringify([c.type, c.immutable, sorted(c.labels), sorted(c.annotations), sorted(c.data)]),
+      JSON.stringify([c.type, c.immutable, sortedEntries(c.labels), sortedEntries(c.annotations), sortedEntries(c.data)]),
     )
     .digest('base64');
 }
 
 export function secretView(raw: any): SecretView {
   const md = raw?.metadata ?? {};
-  const labels = strMap(md.labels);
-  const annotations = strMap(md.annotations);
+  const labels = stringMap(md.labels);
+  const annotations = stringMap(md.annotations);
   const type = typeof raw?.type === 'string' && raw.type ? raw.type : 'Opaque';
   const immutable = raw?.immutable === true;
   return {
@@ -132,19 +116,10 @@ export function secretView(raw: any): SecretView {
     uid: md.uid ?? '',
     type,
     immutable,
-    ownerReferences: Array.isArray(md.ownerReferences)
-      ? md.ownerReferences.map((r: any) => ({
-          apiVersion: String(r.apiVersion),
-          kind: String(r.kind),
-          name: String(r.name),
-          uid: String(r.uid),
-          ...(r.controller !== undefined ? { controller: Boolean(r.controller) } : {}),
-          ...(r.blockOwnerDeletion !== undefined ? { blockOwnerDeletion: Boolean(r.blockOwnerDeletion) } : {}),
-        }))
-      : [],
+    ownerReferences: ownerReferences(md.ownerReferences),
     optIn: annotations[OPT_IN_ANNOTATION] === 'true',
     managedLabel: labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE,
-    hash: contentHash({ type, immutable, labels, annotations, data: strMap(raw?.data) }),
+    hash: contentHash({ type, immutable, labels, annotations, data: stringMap(raw?.data) }),
   };
 }
 

@@ -1,0 +1,52 @@
+// Readers for the fields of raw API objects, shared by the cache projections of both SealedSecret
+// formats (reconcile/views.ts, bitnami/views.ts). Informers hand them untyped objects; reading
+// them one way means a Secret is projected and digested alike whichever controller cached it.
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+/** The string values of a map field (labels, annotations, data); absent or malformed reads as empty. */
+export function stringMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
+  }
+  return out;
+}
+
+/** A map as [key, value] pairs in key order: digests must not depend on the order the API server sent. */
+export function sortedEntries(m: Record<string, string>): [string, string][] {
+  return Object.keys(m)
+    .sort()
+    .map((k) => [k, m[k]!]);
+}
+
+/** metadata.ownerReferences with the identity fields as strings and the two flags only when set. */
+export function ownerReferences(refs: unknown): OwnerReference[] {
+  if (!Array.isArray(refs)) return [];
+  return refs.map((r: any) => ({
+    apiVersion: String(r?.apiVersion ?? ''),
+    kind: String(r?.kind ?? ''),
+    name: String(r?.name ?? ''),
+    uid: String(r?.uid ?? ''),
+    ...(r?.controller !== undefined ? { controller: Boolean(r.controller) } : {}),
+    ...(r?.blockOwnerDeletion !== undefined ? { blockOwnerDeletion: Boolean(r.blockOwnerDeletion) } : {}),
+  }));
+}
+
+/** status.observedGeneration, when the object has one. */
+export function observedGeneration(raw: any): number | undefined {
+  return typeof raw?.status?.observedGeneration === 'number' ? raw.status.observedGeneration : undefined;
+}
+
+/** The raw status condition of that type, if any (each view keeps its own fields of it). */
+export function findCondition(raw: any, type: string): any {
+  const conds: unknown = raw?.status?.conditions;
+  return Array.isArray(conds) ? conds.find((c) => c?.type === type) : undefined;
+}
