@@ -1,17 +1,18 @@
 import type { Clock, Timer } from './clock.js';
 import type { Config } from './config.js';
 import { EventRecorder } from './events.js';
-import { Informer, InformerGroup, cacheKey, splitKey } from './informer.js';
+import { InformerGroup, cacheKey, informerPerNamespace, splitKey } from './informer.js';
 import { KeyringStore } from './keys/keyring-store.js';
 import { publishPublicKeys } from './keys/publisher.js';
 import type { KubeClient } from './kube/client.js';
 import { errorFields } from './kube/errors.js';
-import { LeaderElector } from './leader.js';
+import { electorFromConfig, type LeaderElector } from './leader.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { reconcileSealedSecret, type Memo, type ReconcileDeps } from './reconcile/sealed-secret.js';
 import { sealedSecretView, secretView, type SealedSecretView, type SecretView } from './reconcile/views.js';
 import { ApiSecretWriter } from './secret-writer.js';
+import { queueOnSpecChange } from './queue-on-spec-change.js';
 import { ApiStatusWriter, StatusLane } from './status.js';
 import { WorkQueue } from './workqueue.js';
 import { MANAGED_BY_LABEL } from '@sealkit/core';
@@ -51,39 +52,26 @@ export class Controller {
     private readonly metrics: Metrics,
   ) {
     const restarts = (informer: string) => (cause: string) => metrics.informerRestarts.inc({ informer, cause });
-    // One informer per watched namespace, or one cluster-wide.
-    const scopes = cfg.watchNamespaces.length ? cfg.watchNamespaces : [''];
-    const nsPath = (ns: string, cluster: string, namespaced: (ns: string) => string) => (ns ? namespaced(ns) : cluster);
-    this.sealedSecrets = new InformerGroup(
-      scopes.map(
-        (ns) =>
-          new Informer({
-            name: ns ? `sealedsecrets/${ns}` : 'sealedsecrets',
-            client,
-            path: nsPath(ns, SEALED_SECRETS_PATH, (n) => `/apis/sealkit.dev/v1alpha1/namespaces/${n}/sealedsecrets`),
-            transform: sealedSecretView,
-            clock,
-            log,
-            onRestart: restarts('sealedsecrets'),
-          }),
-      ),
-    );
+    this.sealedSecrets = informerPerNamespace(cfg.watchNamespaces, {
+      name: 'sealedsecrets',
+      client,
+      path: (ns) => (ns ? `/apis/sealkit.dev/v1alpha1/namespaces/${ns}/sealedsecrets` : SEALED_SECRETS_PATH),
+      transform: sealedSecretView,
+      clock,
+      log,
+      onRestart: restarts('sealedsecrets'),
+    });
     // Only Secrets labelled as ours: never a cache of every Secret in the cluster.
-    this.secrets = new InformerGroup(
-      scopes.map(
-        (ns) =>
-          new Informer({
-            name: ns ? `secrets/${ns}` : 'secrets',
-            client,
-            path: nsPath(ns, '/api/v1/secrets', (n) => `/api/v1/namespaces/${n}/secrets`),
-            labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
-            transform: secretView,
-            clock,
-            log,
-            onRestart: restarts('secrets'),
-          }),
-      ),
-    );
+    this.secrets = informerPerNamespace(cfg.watchNamespaces, {
+      name: 'secrets',
+      client,
+      path: (ns) => (ns ? `/api/v1/namespaces/${ns}/secrets` : '/api/v1/secrets'),
+      labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`,
+      transform: secretView,
+      clock,
+      log,
+      onRestart: restarts('secrets'),
+    });
     this.keys = new KeyringStore({ client, namespace: cfg.namespace, clock, log, metrics });
     this.events = new EventRecorder({ client, identity: cfg.identity, log, metrics });
     this.remote = new RemoteController({
@@ -151,20 +139,7 @@ export class Controller {
       seenRetries = this.queue.retriesTotal;
     });
 
-    this.sealedSecrets.on({
-      add: (ss) => this.queue.add(cacheKey(ss.namespace, ss.name)),
-      update: (ss, old) => {
-        // Our own status patches change only status: no need to look again.
-        if (ss.generation !== old.generation || ss.uid !== old.uid || ss.deleting !== old.deleting) {
-          this.queue.add(cacheKey(ss.namespace, ss.name));
-        }
-      },
-      delete: (ss) => {
-        const k = cacheKey(ss.namespace, ss.name);
-        this.memo.delete(k);
-        this.queue.forget(k);
-      },
-    });
+    this.sealedSecrets.on(queueOnSpecChange(this.queue, this.memo));
     // A managed Secret changed or vanished: its SealedSecret decides whether to restore it.
     const secretChanged = (s: SecretView) => {
       if (this.sealedSecrets.get(s.namespace, s.name)) this.queue.add(cacheKey(s.namespace, s.name));
@@ -176,21 +151,14 @@ export class Controller {
       if (this.leading) this.afterKeysChanged();
     });
 
-    if (cfg.leaderElect) {
-      this.elector = new LeaderElector({
-        client,
-        namespace: cfg.namespace,
-        name: cfg.leaseName,
-        identity: cfg.identity,
-        clock,
-        log,
-        leaseDurationMs: cfg.leaseDurationMs,
-        renewDeadlineMs: cfg.renewDeadlineMs,
-        retryPeriodMs: cfg.retryPeriodMs,
-        onStartedLeading: () => this.startLeading(),
-        onStoppedLeading: () => this.stopLeading(),
-      });
-    }
+    this.elector = electorFromConfig(cfg, {
+      client,
+      name: cfg.leaseName,
+      clock,
+      log,
+      onStartedLeading: () => this.startLeading(),
+      onStoppedLeading: () => this.stopLeading(),
+    });
   }
 
   get isLeader(): boolean {

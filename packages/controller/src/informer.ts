@@ -231,6 +231,19 @@ export function splitKey(key: string): { namespace: string; name: string } {
 }
 
 /**
+ * One informer per watched namespace (named `${name}/${ns}`), or one cluster-wide informer when
+ * none are given: a controller limited to some namespaces may not be allowed to list cluster-wide.
+ * `path('')` is the cluster-wide collection.
+ */
+export function informerPerNamespace<S extends Cached>(
+  namespaces: readonly string[],
+  o: Omit<InformerOptions<S>, 'path'> & { path(namespace: string): string },
+): InformerGroup<S> {
+  const scopes = namespaces.length ? namespaces : [''];
+  return new InformerGroup(scopes.map((ns) => new Informer({ ...o, name: ns ? `${o.name}/${ns}` : o.name, path: o.path(ns) })));
+}
+
+/**
  * Several informers (one per watched namespace) behind the interface of one: used when the
  * controller is limited to some namespaces (--namespaces), where it cannot list cluster-wide.
  */

@@ -1,6 +1,7 @@
 import { sleep, type Clock } from './clock.js';
 import type { KubeClient } from './kube/client.js';
 import { errorFields, isAlreadyExists, isConflict, isNotFound } from './kube/errors.js';
+import type { Config } from './config.js';
 import type { Logger } from './log.js';
 
 export interface LeaderOptions {
@@ -15,6 +16,26 @@ export interface LeaderOptions {
   retryPeriodMs?: number;
   onStartedLeading(): void | Promise<void>;
   onStoppedLeading(): void | Promise<void>;
+}
+
+/**
+ * The elector --leader-elect asks for, on the Lease `name` in the controller's namespace with the
+ * configured timings; undefined without --leader-elect (the one replica leads from the start).
+ * Both SealedSecret controllers campaign this way, each on its own Lease.
+ */
+export function electorFromConfig(
+  cfg: Config,
+  o: Pick<LeaderOptions, 'client' | 'name' | 'clock' | 'log' | 'onStartedLeading' | 'onStoppedLeading'>,
+): LeaderElector | undefined {
+  if (!cfg.leaderElect) return undefined;
+  return new LeaderElector({
+    ...o,
+    namespace: cfg.namespace,
+    identity: cfg.identity,
+    leaseDurationMs: cfg.leaseDurationMs,
+    renewDeadlineMs: cfg.renewDeadlineMs,
+    retryPeriodMs: cfg.retryPeriodMs,
+  });
 }
 
 /** RFC 3339 with microseconds, as the Lease's MicroTime fields require. */

@@ -3,12 +3,13 @@ import type { Clock, Timer } from '../clock.js';
 import type { Config } from '../config.js';
 import { FIELD_MANAGER, secretPath, secretsPath } from '../constants.js';
 import { EventRecorder } from '../events.js';
-import { Informer, InformerGroup, cacheKey, splitKey } from '../informer.js';
+import { InformerGroup, cacheKey, informerPerNamespace, splitKey } from '../informer.js';
 import type { KubeClient } from '../kube/client.js';
 import { errorFields } from '../kube/errors.js';
-import { LeaderElector } from '../leader.js';
+import { electorFromConfig, type LeaderElector } from '../leader.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
+import { queueOnSpecChange } from '../queue-on-spec-change.js';
 import { WorkQueue } from '../workqueue.js';
 import type { BitnamiHttpDeps } from './http.js';
 import { BitnamiKeyStore } from './keys.js';
@@ -60,36 +61,25 @@ export class BitnamiController {
     /** The sealkit SealedSecret side of the same process: its cache, and a way to wake its queue. */
     private readonly sealkit?: SealkitSide,
   ) {
-    const scopes = cfg.watchNamespaces.length ? cfg.watchNamespaces : [''];
     const restarts = (informer: string) => (cause: string) => metrics.informerRestarts.inc({ informer, cause });
-    this.sealedSecrets = new InformerGroup(
-      scopes.map(
-        (ns) =>
-          new Informer({
-            name: ns ? `bitnami-sealedsecrets/${ns}` : 'bitnami-sealedsecrets',
-            client,
-            path: ns ? nsSealedSecrets(ns) : BITNAMI_SEALED_SECRETS_PATH,
-            transform: bitnamiSealedSecretView,
-            clock,
-            log,
-            onRestart: restarts('bitnami-sealedsecrets'),
-          }),
-      ),
-    );
-    this.secrets = new InformerGroup(
-      scopes.map(
-        (ns) =>
-          new Informer({
-            name: ns ? `bitnami-secrets/${ns}` : 'bitnami-secrets',
-            client,
-            path: ns ? secretsPath(ns) : '/api/v1/secrets',
-            transform: bitnamiSecretView,
-            clock,
-            log,
-            onRestart: restarts('bitnami-secrets'),
-          }),
-      ),
-    );
+    this.sealedSecrets = informerPerNamespace(cfg.watchNamespaces, {
+      name: 'bitnami-sealedsecrets',
+      client,
+      path: (ns) => (ns ? nsSealedSecrets(ns) : BITNAMI_SEALED_SECRETS_PATH),
+      transform: bitnamiSealedSecretView,
+      clock,
+      log,
+      onRestart: restarts('bitnami-sealedsecrets'),
+    });
+    this.secrets = informerPerNamespace(cfg.watchNamespaces, {
+      name: 'bitnami-secrets',
+      client,
+      path: (ns) => (ns ? secretsPath(ns) : '/api/v1/secrets'),
+      transform: bitnamiSecretView,
+      clock,
+      log,
+      onRestart: restarts('bitnami-secrets'),
+    });
     this.keys = new BitnamiKeyStore({ client, namespace: opts.keyNamespace, keyPrefix: opts.keyPrefix, clock, log });
     this.http = { keyring: () => this.keys.keyring(), certificatePem: () => this.keys.newestCertificatePem() };
     this.opener = createOpener(opts.decryptWorkers, (err) => log.error('Bitnami decrypt worker failed; replaced', errorFields(err)));
@@ -176,18 +166,8 @@ export class BitnamiController {
       },
     });
 
-    this.sealedSecrets.on({
-      add: (ss) => this.queue.add(cacheKey(ss.namespace, ss.name)),
-      // As Bitnami: only a spec change (a new generation) calls for another look.
-      update: (ss, old) => {
-        if (ss.generation !== old.generation || ss.uid !== old.uid || ss.deleting !== old.deleting) this.queue.add(cacheKey(ss.namespace, ss.name));
-      },
-      delete: (ss) => {
-        const k = cacheKey(ss.namespace, ss.name);
-        this.memo.delete(k);
-        this.queue.forget(k);
-      },
-    });
+    // As Bitnami: only a spec change (a new generation) calls for another look.
+    this.sealedSecrets.on(queueOnSpecChange(this.queue, this.memo));
     // As Bitnami: a deleted Secret that its SealedSecret controls (or that was opted in) is recreated.
     this.secrets.on({
       delete: (s) => {
@@ -206,21 +186,14 @@ export class BitnamiController {
       for (const k of this.sealedSecrets.keys()) this.queue.add(k);
     });
 
-    if (cfg.leaderElect) {
-      this.elector = new LeaderElector({
-        client,
-        namespace: cfg.namespace,
-        name: opts.leaseName,
-        identity: cfg.identity,
-        clock,
-        log,
-        leaseDurationMs: cfg.leaseDurationMs,
-        renewDeadlineMs: cfg.renewDeadlineMs,
-        retryPeriodMs: cfg.retryPeriodMs,
-        onStartedLeading: () => this.startLeading(),
-        onStoppedLeading: () => this.stopLeading(),
-      });
-    }
+    this.elector = electorFromConfig(cfg, {
+      client,
+      name: opts.leaseName,
+      clock,
+      log,
+      onStartedLeading: () => this.startLeading(),
+      onStoppedLeading: () => this.stopLeading(),
+    });
   }
 
   /** Why /readyz should say no (empty when ready). */

@@ -10,7 +10,7 @@
 //   await remote.stop();            // shutdown: revokes the Vault tokens it created
 
 import type { EventSink } from '../events.js';
-import { Informer, InformerGroup, cacheKey, splitKey, type Cached } from '../informer.js';
+import { Informer, InformerGroup, cacheKey, informerPerNamespace, splitKey, type Cached } from '../informer.js';
 import type { KubeClient } from '../kube/client.js';
 import { errorFields } from '../kube/errors.js';
 import type { Logger } from '../log.js';
@@ -122,13 +122,9 @@ export class RemoteController {
     });
     const common = { client: o.client, clock: this.clock, log: this.log };
     // One informer per watched namespace, or one cluster-wide (as the runtime does for SealedSecrets).
-    const scopes = o.namespaces?.length ? o.namespaces : [''];
-    this.remoteSecrets = new InformerGroup(
-      scopes.map((ns) => new Informer({ ...common, name: ns ? `remotesecrets/${ns}` : 'remotesecrets', path: remoteSecretsPath(ns), transform: rsEntry })),
-    );
-    this.remoteStores = new InformerGroup(
-      scopes.map((ns) => new Informer({ ...common, name: ns ? `remotestores/${ns}` : 'remotestores', path: remoteStoresPath(ns), transform: storeEntry(REMOTE_STORE_KIND) })),
-    );
+    const namespaces = o.namespaces ?? [];
+    this.remoteSecrets = informerPerNamespace(namespaces, { ...common, name: 'remotesecrets', path: remoteSecretsPath, transform: rsEntry });
+    this.remoteStores = informerPerNamespace(namespaces, { ...common, name: 'remotestores', path: remoteStoresPath, transform: storeEntry(REMOTE_STORE_KIND) });
     this.clusterStores = new Informer({ ...common, name: 'clusterremotestores', path: clusterRemoteStoresPath(), transform: storeEntry(CLUSTER_REMOTE_STORE_KIND) });
 
     const deps: RemoteReconcileDeps = {
