@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { link, lstat, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ExitError } from './errors.js';
+import type { Io } from './io.js';
 
 /** Mode for files that hold a private key or plaintext. */
 export const PRIVATE_FILE_MODE = 0o600;
@@ -99,4 +100,13 @@ export async function writeNewFile(path: string, data: string | Uint8Array, mode
   } finally {
     if (tmp !== undefined) await unlink(tmp).catch(() => undefined);
   }
+}
+
+/**
+ * Where a command's output goes: stdout, or `-w FILE` replaced atomically. The whole text is
+ * written at once, after the work succeeded, so a failure never leaves half an output behind.
+ */
+export async function writeOutput(io: Io, text: string, write: string | undefined, mode = PUBLIC_FILE_MODE): Promise<void> {
+  if (write === undefined) io.writeOut(text);
+  else await writeFileAtomic(write, text, mode);
 }

@@ -1,4 +1,4 @@
-import { writeFileAtomic } from '../files.js';
+import { writeOutput } from '../files.js';
 import { addClusterOptions, type ClusterFlags } from '../cluster/options.js';
 import type { RegisterCommand } from './context.js';
 import { writeFileOption } from './options.js';
@@ -29,7 +29,6 @@ Examples:
       // Loaded here, not at startup: offline commands never pay for the cluster code.
       const { clusterCert } = await import('../cluster/session.js');
       const cert = await clusterCert(flags);
-      if (flags.write === undefined) io.writeOut(cert.pem);
-      else await writeFileAtomic(flags.write, cert.pem);
+      await writeOutput(io, cert.pem, flags.write);
     });
 };

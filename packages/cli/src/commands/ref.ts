@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import { ExitError, UsageError } from '../errors.js';
-import { writeFileAtomic } from '../files.js';
+import { writeOutput } from '../files.js';
 import type { Io } from '../io.js';
 import { describeObject, formatManifests, parseManifests, readInput, type OutputFormat } from '../manifests.js';
 import type { RegisterCommand } from './context.js';
@@ -149,8 +149,7 @@ async function ref(io: Io, name: string | undefined, flags: RefFlags, groups: Re
     if (!building) return;
   }
   const text = formatManifests(manifests, flags.output ?? 'yaml');
-  if (flags.write === undefined) io.writeOut(text);
-  else await writeFileAtomic(flags.write, text);
+  await writeOutput(io, text, flags.write);
 }
 
 function buildManifest(name: string | undefined, flags: RefFlags, groups: RefGroup[]): Record<string, unknown> {

@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
   inspectValue,
@@ -16,29 +15,16 @@ import {
 import { addClusterOptions, type ClusterFlags } from '../cluster/options.js';
 import { formatOption, sealBitnamiCommand, type SealFormat } from '../bitnami/seal.js';
 import { ExitError, UsageError, withContext } from '../errors.js';
-import { readUserFile, writeFileAtomic } from '../files.js';
+import { writeOutput } from '../files.js';
 import type { Io } from '../io.js';
 import { resolveRecipients } from '../keys.js';
-import { describeObject, formatManifests, parseManifests, readInput, type InputObject, type OutputFormat } from '../manifests.js';
-import { applyChanges, parseSealedFile } from '../merge.js';
-import { buildSecret } from '../secret-builder.js';
+import { describeObject, formatManifests, type InputObject } from '../manifests.js';
+import { adoptLocation, findCandidates, matchingCandidates, readMergeFile, sealedLabel, writeMerged } from '../merge-into.js';
+import { boundLocation, checkRawFlags, checkSecretFlags, readRawValue, readSecretInputs, requireRawLocation, type SealCommandFlags } from '../seal-input.js';
 import type { RegisterCommand } from './context.js';
 import { collect, inputFileOption, namespaceOption, outputFormatOption, scopeOption, writeFileOption } from './options.js';
 
-interface SealFlags extends ClusterFlags {
-  cert?: string[];
-  file?: string;
-  write?: string;
-  output?: OutputFormat;
-  scope?: Scope;
-  namespace?: string;
-  name?: string;
-  fromLiteral?: string[];
-  fromFile?: string[];
-  fromEnvFile?: string[];
-  type?: string;
-  raw?: boolean;
-  mergeInto?: string;
+interface SealFlags extends SealCommandFlags, ClusterFlags {
   format?: SealFormat;
 }
 
@@ -94,73 +80,23 @@ export const registerSeal: RegisterCommand = (program, { io }) => {
   addClusterOptions(sealCommand);
 };
 
-function explicit(cmd: Command, option: string): boolean {
-  return cmd.getOptionValueSource(option) === 'cli';
-}
-
 async function seal(io: Io, nameArg: string | undefined, flags: SealFlags, cmd: Command): Promise<void> {
   if (flags.format === 'bitnami') return sealBitnamiCommand(io, nameArg, flags, cmd);
-  const literals = flags.fromLiteral ?? [];
-  const files = flags.fromFile ?? [];
-  const envFiles = flags.fromEnvFile ?? [];
   if (flags.raw === true) {
     checkRawFlags(nameArg, flags, cmd);
+    if ((flags.fromFile ?? []).length > 1) {
+      throw new UsageError('--raw seals one value: give --from-file at most once');
+    }
     return sealRaw(io, flags);
   }
-  const building = nameArg !== undefined || literals.length + files.length + envFiles.length > 0;
-  if (nameArg !== undefined && flags.name !== undefined && nameArg !== flags.name) {
-    throw new UsageError(`the name argument "${nameArg}" conflicts with --name "${flags.name}"`, { hint: 'give the name once' });
-  }
-  if (building) {
-    if (flags.file !== undefined) {
-      throw new UsageError('-f reads a Secret manifest; it cannot be combined with NAME or --from-*', {
-        hint: 'either pipe/pass a manifest, or build the Secret with NAME and --from-literal/--from-file/--from-env-file',
-      });
-    }
-    if (literals.length + files.length + envFiles.length === 0) {
-      throw new UsageError(`no data for the Secret "${nameArg ?? ''}"`, {
-        hint: 'add --from-literal KEY=VALUE, --from-file [KEY=]PATH or --from-env-file PATH, or pipe a manifest without NAME',
-      });
-    }
-    if (nameArg === undefined && flags.name === undefined && flags.mergeInto === undefined) {
-      throw new UsageError('a name is required to build a Secret', {
-        hint: 'sealkit seal NAME -n NAMESPACE --from-literal KEY=VALUE',
-      });
-    }
-  } else if (flags.type !== undefined) {
-    throw new UsageError('--type applies to a Secret built with --from-*; a manifest carries its own type');
-  }
-  if (flags.mergeInto !== undefined) {
-    for (const option of ['write', 'output'] as const) {
-      if (explicit(cmd, option)) {
-        throw new UsageError(`--merge-into edits the file in place; it cannot be combined with ${option === 'write' ? '-w' : '-o'}`);
-      }
-    }
-  }
+  const building = checkSecretFlags(nameArg, flags, cmd, {
+    noData: 'add --from-literal KEY=VALUE, --from-file [KEY=]PATH or --from-env-file PATH, or pipe a manifest without NAME',
+    noName: 'sealkit seal NAME -n NAMESPACE --from-literal KEY=VALUE',
+  });
 
   // Recipients first: a missing --cert is reported before we wait for stdin.
   const recipients = await resolveRecipients({ certs: flags.cert ?? [], cluster: flags });
-
-  let inputs: InputObject[];
-  if (building) {
-    const secret = await buildSecret({
-      name: nameArg ?? flags.name ?? '',
-      namespace: flags.namespace,
-      type: flags.type,
-      literals,
-      files,
-      envFiles,
-    });
-    if (secret.metadata.name === '') delete secret.metadata.name;
-    inputs = [{ source: 'the command line', index: 1, value: secret }];
-  } else {
-    const { source, data } = await readInput(io, { file: flags.file }, 'Secret manifests');
-    inputs = parseManifests(data, source);
-  }
-  if (flags.name !== undefined && inputs.length > 1) {
-    throw new UsageError(`--name applies to one Secret; the input has ${inputs.length} objects`);
-  }
-  inputs = inputs.map((input) => applyOverrides(input, { name: flags.name, namespace: flags.namespace }));
+  const inputs = await readSecretInputs(io, nameArg, flags, building);
 
   if (flags.mergeInto !== undefined) {
     return mergeInto(io, flags.mergeInto, inputs, recipients, flags.scope);
@@ -174,79 +110,21 @@ async function seal(io: Io, nameArg: string | undefined, flags: SealFlags, cmd: 
     requireLocation(secret, scope, what, building);
     sealed.push(withContext(what, () => sealSecret(secret, { recipients, scope })));
   }
-  await emit(io, formatManifests(sealed, flags.output ?? 'yaml'), flags.write);
-}
-
-function checkRawFlags(nameArg: string | undefined, flags: SealFlags, cmd: Command): void {
-  const conflicts: Array<[boolean, string]> = [
-    [nameArg !== undefined, 'a NAME argument (use --name)'],
-    [flags.file !== undefined, '-f (the value comes from stdin or --from-file)'],
-    [(flags.fromLiteral ?? []).length > 0, '--from-literal (pipe the value on stdin)'],
-    [(flags.fromEnvFile ?? []).length > 0, '--from-env-file'],
-    [flags.mergeInto !== undefined, '--merge-into'],
-    [flags.type !== undefined, '--type'],
-    [explicit(cmd, 'output'), '-o (the output is the bare sealed string)'],
-  ];
-  for (const [present, what] of conflicts) {
-    if (present) throw new UsageError(`--raw cannot be combined with ${what}`, { hint: "see 'sealkit seal --help'" });
-  }
-  if ((flags.fromFile ?? []).length > 1) {
-    throw new UsageError('--raw seals one value: give --from-file at most once');
-  }
+  await writeOutput(io, formatManifests(sealed, flags.output ?? 'yaml'), flags.write);
 }
 
 async function sealRaw(io: Io, flags: SealFlags): Promise<void> {
   const scope = flags.scope ?? 'strict';
-  const needs = scope === 'strict' ? ['namespace', 'name'] as const : scope === 'namespace' ? ['namespace'] as const : [];
-  for (const field of needs) {
-    if (flags[field] === undefined) {
-      throw new UsageError(`--raw with --scope ${scope} needs ${field === 'name' ? '--name' : '-n/--namespace'}: the value is bound to it`, {
-        hint: `pass ${scope === 'strict' ? '-n NAMESPACE --name NAME' : '-n NAMESPACE'}, or use a wider --scope`,
-      });
-    }
-  }
+  requireRawLocation(flags, scope, (s) => s);
   const recipients = await resolveRecipients({ certs: flags.cert ?? [], cluster: flags });
-  const fromFile = flags.fromFile?.[0];
-  const value = fromFile !== undefined
-    ? await readUserFile(fromFile, '--from-file')
-    : (await readInput(io, {}, 'the value to seal')).data;
+  const value = await readRawValue(io, flags);
   if (value.length === 0) {
-    throw new ExitError(`the value to seal is empty (${fromFile ?? 'stdin'})`, {
+    throw new ExitError(`the value to seal is empty (${flags.fromFile?.[0] ?? 'stdin'})`, {
       hint: 'pipe the value on stdin, e.g. printf %s "$VALUE" | sealkit seal --raw ..., or pass --from-file PATH',
     });
   }
-  const sealed = withContext('--raw', () =>
-    sealValue(value, {
-      recipients,
-      scope,
-      ...(scope !== 'cluster' ? { namespace: flags.namespace } : {}),
-      ...(scope === 'strict' ? { name: flags.name } : {}),
-    }),
-  );
-  await emit(io, `${sealed}\n`, flags.write);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** `-n` / `--name` fill in what the manifest lacks; a different value in the manifest is a conflict. */
-function applyOverrides(input: InputObject, overrides: { name?: string | undefined; namespace?: string | undefined }): InputObject {
-  if (!isRecord(input.value)) return input;
-  const metadata = isRecord(input.value.metadata) ? { ...input.value.metadata } : {};
-  for (const field of ['name', 'namespace'] as const) {
-    const wanted = overrides[field];
-    if (wanted === undefined) continue;
-    const own = metadata[field];
-    if (typeof own === 'string' && own !== '' && own !== wanted) {
-      const flag = field === 'name' ? '--name' : '-n/--namespace';
-      throw new UsageError(`${describeObject(input)}: ${flag} "${wanted}" conflicts with the manifest's ${field} "${own}"`, {
-        hint: `drop ${flag}, or change metadata.${field} in the manifest`,
-      });
-    }
-    metadata[field] = wanted;
-  }
-  return { ...input, value: { ...input.value, metadata } };
+  const sealed = withContext('--raw', () => sealValue(value, { recipients, scope, ...boundLocation(scope, flags) }));
+  await writeOutput(io, `${sealed}\n`, flags.write);
 }
 
 /** Strict and namespace scopes bind the value to a namespace: sealing without one would never open. */
@@ -279,23 +157,14 @@ async function mergeInto(
     throw new ExitError(`--merge-into takes one Secret; the input has ${inputs.length} objects`);
   }
   const input = inputs[0] as InputObject;
-  const text = (await readUserFile(path, '--merge-into')).toString('utf8');
-  const file = parseSealedFile(text, path);
-  const candidates = file.objects
-    .map((value, index) => ({ value, index }))
-    .filter(({ value }) => isRecord(value) && value.kind === 'SealedSecret');
+  const merge = await readMergeFile(path);
+  const candidates = findCandidates(merge.file, (value) => value.kind === 'SealedSecret');
   if (candidates.length === 0) {
     throw new ExitError(`--merge-into ${path}: the file holds no SealedSecret`, {
       hint: 'create it first: sealkit seal ... -w FILE',
     });
   }
-  const meta = isRecord(input.value) && isRecord(input.value.metadata) ? input.value.metadata : {};
-  const matching = candidates.length === 1
-    ? candidates
-    : candidates.filter(({ value }) => {
-        const m = (value as { metadata?: Record<string, unknown> }).metadata ?? {};
-        return m.name === meta.name && (meta.namespace === undefined || m.namespace === meta.namespace);
-      });
+  const matching = matchingCandidates(candidates, input);
   const target = matching[0];
   if (target === undefined || matching.length > 1) {
     throw new ExitError(`--merge-into ${path}: the file holds ${candidates.length} SealedSecrets; cannot tell which one to update`, {
@@ -304,26 +173,10 @@ async function mergeInto(
   }
   const where = `--merge-into ${path}`;
   const existing = withContext(where, () => validateSealedSecret(target.value));
-  const label = `SealedSecret ${existing.metadata.namespace === undefined ? '' : `${existing.metadata.namespace}/`}${existing.metadata.name ?? ''}`;
-
-  // The Secret takes the SealedSecret's location; a Secret that says otherwise is a mistake.
-  const secretValue = isRecord(input.value) ? { ...input.value } : input.value;
-  if (isRecord(secretValue)) {
-    const metadata = isRecord(secretValue.metadata) ? { ...secretValue.metadata } : {};
-    for (const field of ['name', 'namespace'] as const) {
-      const own = metadata[field];
-      const theirs = existing.metadata[field];
-      if (typeof own === 'string' && own !== '' && theirs !== undefined && own !== theirs) {
-        throw new ExitError(`${describeObject(input)}: its ${field} "${own}" differs from the ${field} "${theirs}" of ${label} in ${path}`, {
-          hint: 'merge only into the SealedSecret of the same Secret',
-        });
-      }
-      if (theirs !== undefined) metadata[field] = theirs;
-    }
-    secretValue.metadata = metadata;
-  }
-  const what = describeObject({ ...input, value: secretValue });
-  const secret = withContext(what, () => validateSecret(secretValue));
+  const label = sealedLabel(existing.metadata);
+  const located = adoptLocation(input, existing.metadata, label, path);
+  const what = describeObject(located);
+  const secret = withContext(what, () => validateSecret(located.value));
 
   const fileScope = existingScope(existing, `${where}: ${label}`);
   if (scopeFlag !== undefined && fileScope !== undefined && scopeFlag !== fileScope) {
@@ -335,20 +188,5 @@ async function mergeInto(
   requireLocation(secret, scope, what, false);
   const merged = withContext(what, () => mergeIntoSealedSecret(existing, secret, { recipients, scope }));
   const changes = Object.entries(merged.spec.encryptedData).filter(([key, sealed]) => existing.spec.encryptedData[key] !== sealed);
-  const updated = applyChanges(text, file, target.index, changes, path);
-  // Keep the file's permissions: it is the user's file, we only edit it.
-  const mode = (await stat(path)).mode & 0o777;
-  await writeFileAtomic(path, updated, mode);
-  const added = changes.filter(([key]) => !(key in existing.spec.encryptedData)).map(([key]) => key);
-  const replaced = changes.filter(([key]) => key in existing.spec.encryptedData).map(([key]) => key);
-  const parts = [];
-  if (added.length > 0) parts.push(`added ${added.join(', ')}`);
-  if (replaced.length > 0) parts.push(`replaced ${replaced.join(', ')}`);
-  io.writeErr(`sealkit: ${path}: ${parts.length > 0 ? parts.join('; ') : 'no change'}\n`);
-}
-
-/** Writes the whole output at once: to stdout, or atomically to `-w FILE`. */
-async function emit(io: Io, text: string, write: string | undefined): Promise<void> {
-  if (write === undefined) io.writeOut(text);
-  else await writeFileAtomic(write, text);
+  await writeMerged(io, path, merge, target.index, changes, existing.spec.encryptedData);
 }

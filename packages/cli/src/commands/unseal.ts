@@ -1,7 +1,7 @@
 import { Unsealer, type SecretManifest } from '@sealkit/core';
 import { loadUnsealKeys } from '../bitnami/keys.js';
 import { unsealEither } from '../bitnami/unseal.js';
-import { PRIVATE_FILE_MODE, writeFileAtomic } from '../files.js';
+import { PRIVATE_FILE_MODE, writeOutput } from '../files.js';
 import { describeObject, formatManifests, parseManifests, readInput, type OutputFormat } from '../manifests.js';
 import type { RegisterCommand } from './context.js';
 import { collect, inputFileOption, outputFormatOption, writeFileOption } from './options.js';
@@ -47,7 +47,6 @@ Examples:
       }
       const text = formatManifests(secrets, flags.output ?? 'yaml');
       // Plaintext: the file is created readable by its owner only.
-      if (flags.write === undefined) io.writeOut(text);
-      else await writeFileAtomic(flags.write, text, PRIVATE_FILE_MODE);
+      await writeOutput(io, text, flags.write, PRIVATE_FILE_MODE);
     });
 };
