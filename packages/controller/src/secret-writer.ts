@@ -1,8 +1,9 @@
 import type { KubeClient } from './kube/client.js';
 import { isNotFound } from './kube/errors.js';
 import { FIELD_MANAGER, secretPath, secretsPath } from './constants.js';
-import { secretView, type OwnerReference, type SecretView } from './reconcile/views.js';
+import { secretView, type SecretView } from './reconcile/views.js';
 import type { DesiredSecret } from './reconcile/desired.js';
+import { mergeOwnerReferences, replaceManagedFields } from './secret-patch.js';
 
 /** The writes the reconciler makes to Secrets; a fake of this is all its unit tests need. */
 export interface SecretApi {
@@ -14,11 +15,6 @@ export interface SecretApi {
   recreate(live: SecretView, desired: DesiredSecret): Promise<SecretView>;
   /** Reads one Secret directly (the cache only holds Secrets labelled as managed by sealkit). */
   get(namespace: string, name: string): Promise<SecretView | undefined>;
-}
-
-/** Owner references for the update: ours as the controller, plus any non-controller ones already there. */
-export function mergeOwnerReferences(existing: readonly OwnerReference[], ours: OwnerReference): OwnerReference[] {
-  return [...existing.filter((r) => !r.controller && r.uid !== ours.uid), ours];
 }
 
 export class ApiSecretWriter implements SecretApi {
@@ -49,17 +45,13 @@ export class ApiSecretWriter implements SecretApi {
   }
 
   async update(live: SecretView, d: DesiredSecret): Promise<SecretView> {
-    // A JSON patch replaces labels, annotations and data whole (a merge patch could only add),
-    // leaves fields we do not manage (finalizers, other owners) alone, and carries the
-    // resourceVersion we decided on, so a concurrent change makes it fail with 409 instead of
-    // being overwritten.
-    const ops: object[] = [
-      { op: 'add', path: '/metadata/resourceVersion', value: live.resourceVersion },
-      { op: 'add', path: '/metadata/labels', value: d.labels },
-      { op: 'add', path: '/metadata/annotations', value: d.annotations },
-      { op: 'add', path: '/metadata/ownerReferences', value: mergeOwnerReferences(live.ownerReferences, d.ownerReference) },
-      { op: 'add', path: '/data', value: d.data },
-    ];
+    // Other owners' references are kept: only the controller reference is ours to set.
+    const ops = replaceManagedFields(live.resourceVersion, {
+      labels: d.labels,
+      annotations: d.annotations,
+      ownerReferences: mergeOwnerReferences(live.ownerReferences, d.ownerReference),
+      data: d.data,
+    });
     if (d.immutable) ops.push({ op: 'add', path: '/immutable', value: true });
     const res = await this.client.request({
       method: 'PATCH',

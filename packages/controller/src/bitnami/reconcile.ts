@@ -9,6 +9,7 @@ import type { WorkResult } from '../workqueue.js';
 import type { OpenResult } from './opener.js';
 import { bitnamiSecretView, managedHash, type BitnamiSealedSecretView, type BitnamiSecretView, type SyncedCondition } from './views.js';
 import type { OwnerReference } from '../view-fields.js';
+import { replaceManagedFields } from '../secret-patch.js';
 
 /**
  * One pass over one Bitnami SealedSecret, with the Bitnami controller's rules (pkg/controller,
@@ -239,14 +240,9 @@ export async function reconcileBitnami(key: string, d: BitnamiReconcileDeps): Pr
           op = 'update';
         }
       } else if (live.hash !== desired.hash) {
-        written = await d.secrets.patch(namespace, name, [
-          { op: 'add', path: '/metadata/resourceVersion', value: live.resourceVersion },
-          { op: 'add', path: '/metadata/labels', value: desired.labels },
-          { op: 'add', path: '/metadata/annotations', value: desired.annotations },
-          { op: 'add', path: '/metadata/ownerReferences', value: desired.ownerReferences },
-          { op: 'add', path: '/data', value: desired.data },
-          { op: 'add', path: '/type', value: desired.type },
-        ]);
+        const ops = replaceManagedFields(live.resourceVersion, desired);
+        ops.push({ op: 'add', path: '/type', value: desired.type });
+        written = await d.secrets.patch(namespace, name, ops);
         op = 'update';
       }
     }

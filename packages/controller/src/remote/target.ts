@@ -13,19 +13,22 @@
 // opt-in annotation sealkit.dev/managed=true (Merge included: otherwise any RemoteSecret could
 // write into any Secret of its namespace). A Secret controlled by another object is someone else's.
 //
-// TODO(integration): this duplicates part of the runtime's desired.ts/secret-writer.ts (decide,
-// contentHash, the JSON patch with a resourceVersion precondition). The runtime's DesiredSecret
-// always carries a SealedSecret controller reference; once it accepts an optional owner (Orphan)
-// and a merge base (Merge), planTargetWrite can call its decide() and SecretApi instead.
+// How the write is made is shared with the runtime (src/secret-patch.ts: the JSON patch with a
+// resourceVersion precondition, other owners' references kept). Deciding it is not: the runtime's
+// decide() works on cached digests of Secrets labelled as ours and always sets a SealedSecret
+// controller reference, while Orphan and Merge targets need the live Secret (marker annotation,
+// keys merged into someone else's Secret), so planTargetWrite compares the live content itself.
 
+import { MANAGED_BY_LABEL } from '@sealkit/core';
+import { MANAGED_BY_VALUE, OPT_IN_ANNOTATION } from '../constants.js';
+import { foreignOwnerReferences, mergeOwnerReferences, replaceManagedFields } from '../secret-patch.js';
+import { sortedEntries } from '../view-fields.js';
 import { RemoteError, Reason } from './errors.js';
 import type { CreationPolicy, OwnerReference } from './types.js';
 import { REMOTE_API_VERSION, REMOTE_SECRET_KIND } from './types.js';
 
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY_VALUE = 'sealkit';
-/** The runtime's opt-in annotation (src/constants.ts OPT_IN_ANNOTATION). */
-export const OPT_IN_ANNOTATION = 'sealkit.dev/managed';
+// The runtime's names, re-exported for the RemoteSecret side's users and tests.
+export { MANAGED_BY_LABEL, MANAGED_BY_VALUE, OPT_IN_ANNOTATION };
 /** Names the RemoteSecret that writes an Orphan or Merge target (same namespace). */
 export const REMOTE_SECRET_ANNOTATION = 'sealkit.dev/remote-secret';
 /** Merge targets: the keys this RemoteSecret put there, comma-separated. */
@@ -88,9 +91,8 @@ export type TargetWrite =
   /** Type changes are refused by the API server: delete (with preconditions) and create. */
   | { op: 'recreate'; body: LiveSecret };
 
-const sortedEntries = (m: Record<string, string> | undefined) => Object.entries(m ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 const sameMap = (a: Record<string, string> | undefined, b: Record<string, string> | undefined) =>
-  JSON.stringify(sortedEntries(a)) === JSON.stringify(sortedEntries(b));
+  JSON.stringify(sortedEntries(a ?? {})) === JSON.stringify(sortedEntries(b ?? {}));
 const sameRefs = (a: OwnerReference[] | undefined, b: OwnerReference[]) =>
   JSON.stringify((a ?? []).map((r) => [r.apiVersion, r.kind, r.name, r.uid, r.controller === true])) ===
   JSON.stringify(b.map((r) => [r.apiVersion, r.kind, r.name, r.uid, r.controller === true]));
@@ -118,12 +120,12 @@ function finalContent(live: LiveSecret | undefined, c: TargetContent, o: TargetO
   }
   const labels = { ...c.labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
   const annotations = { ...c.annotations };
+  const liveRefs = liveMd?.ownerReferences ?? [];
   let ownerReferences: OwnerReference[];
-  const others = (liveMd?.ownerReferences ?? []).filter((r) => !r.controller && r.uid !== o.uid);
-  if (o.policy === 'Owner') ownerReferences = [...others, ownerReference(o)];
+  if (o.policy === 'Owner') ownerReferences = mergeOwnerReferences(liveRefs, ownerReference(o));
   else {
     annotations[REMOTE_SECRET_ANNOTATION] = o.name;
-    ownerReferences = others;
+    ownerReferences = foreignOwnerReferences(liveRefs, o.uid);
   }
   return { type: c.type, labels, annotations, data: { ...c.data }, ownerReferences };
 }
@@ -160,18 +162,7 @@ export function planTargetWrite(live: LiveSecret | undefined, c: TargetContent, 
   ) {
     return { op: 'none' };
   }
-  // JSON patch replacing the managed fields whole, with the resourceVersion we decided on as a
-  // precondition: a concurrent change makes the API server answer 409 instead of being overwritten.
-  return {
-    op: 'patch',
-    patch: [
-      { op: 'add', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion },
-      { op: 'add', path: '/metadata/labels', value: f.labels },
-      { op: 'add', path: '/metadata/annotations', value: f.annotations },
-      { op: 'add', path: '/metadata/ownerReferences', value: f.ownerReferences },
-      { op: 'add', path: '/data', value: f.data },
-    ],
-  };
+  return { op: 'patch', patch: replaceManagedFields(live.metadata.resourceVersion, f) };
 }
 
 function secretBody(namespace: string, name: string, f: ReturnType<typeof finalContent>): LiveSecret {
