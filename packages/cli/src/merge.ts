@@ -1,6 +1,6 @@
 import type { Document, Scalar } from 'yaml';
-import { isDeepStrictEqual } from 'node:util';
 import { ExitError } from './errors.js';
+import { applyEdits, parseYamlDocuments, rewriteFile, serializeDocuments, type FileFormat, type TextEdit } from './file-rewrite.js';
 import { toYaml } from './manifests.js';
 import { yaml } from './yaml-lazy.js';
 
@@ -12,11 +12,11 @@ import { yaml } from './yaml-lazy.js';
  * edited by splicing the text at the source ranges the `yaml` parser reports for each node;
  * when the layout is unusual (flow mapping, block scalars) we fall back to editing the parsed
  * Document, which keeps comments and values but may re-indent. Either way the result is
- * re-parsed and checked before it is written.
+ * re-parsed and checked before it is written (file-rewrite.ts).
  */
 
 export interface SealedFile {
-  readonly format: 'yaml' | 'json';
+  readonly format: FileFormat;
   /** All objects of the file (a JSON file holds one). */
   readonly objects: readonly unknown[];
 }
@@ -36,17 +36,7 @@ export function parseSealedFile(text: string, path: string): SealedFile {
       throw new ExitError(`--merge-into ${path}: not valid JSON`);
     }
   }
-  const docs = yaml().parseAllDocuments(text);
-  const objects: unknown[] = [];
-  for (const doc of docs) {
-    const error = doc.errors[0];
-    if (error !== undefined) {
-      const at = error.linePos?.[0];
-      throw new ExitError(`--merge-into ${path}: invalid YAML${at === undefined ? '' : ` at line ${at.line}, column ${at.col}`}`);
-    }
-    objects.push(doc.toJS({ maxAliasCount: 100 }));
-  }
-  return { format: 'yaml', objects };
+  return { format: 'yaml', objects: parseYamlDocuments(text, `--merge-into ${path}`) };
 }
 
 function withChanges(obj: unknown, changes: Changes): unknown {
@@ -67,17 +57,11 @@ function renderScalar(value: string, style: Scalar['type']): string {
   return toYaml(value).trimEnd();
 }
 
-interface Edit {
-  start: number;
-  end: number;
-  text: string;
-}
-
 /** Splices the changes into the text of one document; undefined when the layout is not a simple block map. */
 function spliceYaml(text: string, doc: Document, changes: Changes): string | undefined {
   const map = doc.getIn(['spec', 'encryptedData'], true);
   if (!yaml().isMap(map) || map.flow === true || map.items.length === 0) return undefined;
-  const edits: Edit[] = [];
+  const edits: TextEdit[] = [];
   const byKey = new Map<string, Scalar>();
   const lines: Array<{ key: string; lineStart: number }> = [];
   let lastValueEnd = 0;
@@ -116,10 +100,7 @@ function spliceYaml(text: string, doc: Document, changes: Changes): string | und
     inserts.set(at, (inserts.get(at) ?? '') + line);
   }
   for (const [at, inserted] of inserts) edits.push({ start: at, end: at, text: inserted });
-  edits.sort((a, b) => b.start - a.start);
-  let out = text;
-  for (const edit of edits) out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
-  return out;
+  return applyEdits(text, edits);
 }
 
 /** Fallback: edit the parsed Documents (comments and values survive; layout may be normalised). */
@@ -127,15 +108,7 @@ function editDocuments(text: string, index: number, changes: Changes): string {
   const docs = yaml().parseAllDocuments(text);
   const doc = docs[index] as Document;
   for (const [key, sealed] of changes) doc.setIn(['spec', 'encryptedData', key], sealed);
-  return docs.map((d, i) => {
-    const body = d.toString({ lineWidth: 0 });
-    return i > 0 && !body.startsWith('---') ? `---\n${body}` : body;
-  }).join('');
-}
-
-function jsonIndent(text: string): string | number {
-  const m = /\n([ \t]+)"/.exec(text);
-  return m?.[1] ?? 2;
+  return serializeDocuments(docs);
 }
 
 /**
@@ -144,28 +117,17 @@ function jsonIndent(text: string): string | number {
  */
 export function applyChanges(text: string, file: SealedFile, index: number, changes: Changes, path: string): string {
   const expected = file.objects.map((o, i) => (i === index ? withChanges(o, changes) : o));
-  let out: string | undefined;
-  if (file.format === 'json') {
-    out = JSON.stringify(expected[0], null, jsonIndent(text)) + (text.endsWith('\n') ? '\n' : '');
-  } else {
-    const docs = yaml().parseAllDocuments(text);
-    const doc = docs[index];
-    if (doc !== undefined) out = spliceYaml(text, doc as Document, changes);
-    if (out === undefined || !sameObjects(out, expected)) out = editDocuments(text, index, changes);
-  }
-  if (!sameObjects(out, expected)) {
+  const out = rewriteFile(text, file.format, expected, {
+    splice: () => {
+      const doc = yaml().parseAllDocuments(text)[index];
+      return doc === undefined ? undefined : spliceYaml(text, doc as Document, changes);
+    },
+    editDocuments: () => editDocuments(text, index, changes),
+  });
+  if (out === undefined) {
     throw new ExitError(`--merge-into ${path}: could not edit the file safely; it was left unchanged`, {
       hint: 'seal into a new file with -w and merge by hand',
     });
   }
   return out;
-}
-
-function sameObjects(text: string, expected: readonly unknown[]): boolean {
-  try {
-    const got = isJson(text) ? [JSON.parse(text) as unknown] : yaml().parseAllDocuments(text).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
-    return isDeepStrictEqual(got, expected);
-  } catch {
-    return false;
-  }
 }

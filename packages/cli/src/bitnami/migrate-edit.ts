@@ -1,7 +1,7 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { Node } from 'yaml';
 import type { Located, ParsedFile } from '../cluster/edit.js';
 import { ExitError } from '../errors.js';
+import { applyEdits, rewriteFile, serializeDocuments, setAt, type TextEdit } from '../file-rewrite.js';
 import { formatManifests } from '../manifests.js';
 import { yaml } from '../yaml-lazy.js';
 
@@ -9,7 +9,7 @@ import { yaml } from '../yaml-lazy.js';
  * Whole-object replacement inside a manifest file, for `sealkit migrate`: each Bitnami SealedSecret
  * is replaced by its sealkit SealedSecret where it stands (its own YAML document, or its item of a
  * List); other documents, comments around them and `---` markers stay byte for byte. The result is
- * re-parsed and must equal the expected objects, or nothing is written.
+ * re-parsed and must equal the expected objects, or nothing is written (file-rewrite.ts).
  */
 
 export interface Replacement {
@@ -17,27 +17,10 @@ export interface Replacement {
   readonly object: Record<string, unknown>;
 }
 
-function setAt(root: unknown, path: ReadonlyArray<string | number>, value: unknown): unknown {
-  if (path.length === 0) return value;
-  let node = root as Record<string | number, unknown>;
-  for (const step of path.slice(0, -1)) node = node[step] as Record<string | number, unknown>;
-  node[path[path.length - 1] as string | number] = value;
-  return root;
-}
-
 function expectedDocs(file: ParsedFile, replacements: readonly Replacement[]): unknown[] {
   const docs = structuredClone(file.docs) as unknown[];
   for (const { target, object } of replacements) docs[target.doc] = setAt(docs[target.doc], target.path, structuredClone(object));
   return docs;
-}
-
-function sameDocs(text: string, format: 'yaml' | 'json', expected: readonly unknown[]): boolean {
-  try {
-    const got = format === 'json' ? [JSON.parse(text) as unknown] : yaml().parseAllDocuments(text).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
-    return isDeepStrictEqual(got, expected);
-  } catch {
-    return false;
-  }
 }
 
 /** The object as a block mapping, indented to `column` after its first line. */
@@ -51,7 +34,7 @@ function blockYaml(object: object, column: number): string {
 
 function spliceYaml(text: string, replacements: readonly Replacement[]): string | undefined {
   const docs = yaml().parseAllDocuments(text);
-  const edits: Array<{ start: number; end: number; text: string }> = [];
+  const edits: TextEdit[] = [];
   for (const { target, object } of replacements) {
     const doc = docs[target.doc];
     if (doc === undefined) return undefined;
@@ -63,10 +46,7 @@ function spliceYaml(text: string, replacements: readonly Replacement[]): string 
     const eol = text.slice(start, valueEnd).match(/\r?\n$/)?.[0] ?? '';
     edits.push({ start, end: valueEnd, text: blockYaml(object, column) + eol });
   }
-  edits.sort((a, b) => b.start - a.start);
-  let out = text;
-  for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);
-  return out;
+  return applyEdits(text, edits);
 }
 
 function editDocuments(text: string, replacements: readonly Replacement[]): string {
@@ -77,27 +57,17 @@ function editDocuments(text: string, replacements: readonly Replacement[]): stri
     if (target.path.length === 0) doc.contents = doc.createNode(object) as never;
     else doc.setIn(target.path, doc.createNode(object));
   }
-  return docs
-    .map((d, i) => {
-      const body = d.toString({ lineWidth: 0 });
-      return i > 0 && !body.startsWith('---') ? `---\n${body}` : body;
-    })
-    .join('');
+  return serializeDocuments(docs);
 }
 
 /** The file text with each target object replaced; throws rather than return a text that says anything else. */
 export function replaceObjects(text: string, file: ParsedFile, replacements: readonly Replacement[], source: string): string {
   if (replacements.length === 0) return text;
-  const expected = expectedDocs(file, replacements);
-  let out: string;
-  if (file.format === 'json') {
-    const indent = /\n([ \t]+)"/.exec(text)?.[1] ?? 2;
-    out = JSON.stringify(expected[0], null, indent) + (text.endsWith('\n') ? '\n' : '');
-  } else {
-    const spliced = spliceYaml(text, replacements);
-    out = spliced !== undefined && sameDocs(spliced, 'yaml', expected) ? spliced : editDocuments(text, replacements);
-  }
-  if (!sameDocs(out, file.format, expected)) {
+  const out = rewriteFile(text, file.format, expectedDocs(file, replacements), {
+    splice: () => spliceYaml(text, replacements),
+    editDocuments: () => editDocuments(text, replacements),
+  });
+  if (out === undefined) {
     throw new ExitError(`${source}: could not rewrite the file safely; it was left unchanged`);
   }
   return out;

@@ -1,14 +1,14 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { Scalar } from 'yaml';
 import { ExitError } from '../errors.js';
+import { applyEdits, parseYamlDocuments, rewriteFile, serializeDocuments, setAt, type FileFormat, type TextEdit } from '../file-rewrite.js';
 import { yaml } from '../yaml-lazy.js';
 
 /**
  * Replacing sealed values inside a manifest file without touching anything else (internal), for
  * `sealkit reseal`: the Git diff shows exactly the values that were re-sealed. YAML is edited by
  * splicing the text at the source range of each value; a layout that cannot be spliced (block
- * scalars) falls back to editing the parsed documents, which keeps comments. JSON is re-serialised
- * with the file's indentation. The result is re-parsed and must equal the expected objects.
+ * scalars) falls back to editing the parsed documents, which keeps comments. The checked rewrite
+ * itself (JSON, fallback, re-parse) is file-rewrite.ts.
  */
 
 /** A SealedSecret found in a file: which document, and where inside it (`[]`, or `['items', 3]` in a List). */
@@ -19,7 +19,7 @@ export interface Located {
 }
 
 export interface ParsedFile {
-  readonly format: 'yaml' | 'json';
+  readonly format: FileFormat;
   /** One entry per YAML document (null for an empty one); one entry for JSON. */
   readonly docs: readonly unknown[];
   readonly objects: readonly Located[];
@@ -66,17 +66,8 @@ export function parseFile(text: string, source: string): ParsedFile {
     collect(value, 0, [], objects);
     return { format: 'json', docs: [value], objects };
   }
-  const docs: unknown[] = [];
-  yaml().parseAllDocuments(text).forEach((d, i) => {
-    const error = d.errors[0];
-    if (error !== undefined) {
-      const at = error.linePos?.[0];
-      throw new ExitError(`${source}: invalid YAML${at === undefined ? '' : ` at line ${at.line}, column ${at.col}`}`);
-    }
-    const value = d.toJS({ maxAliasCount: 100 }) as unknown;
-    docs.push(value);
-    collect(value, i, [], objects);
-  });
+  const docs = parseYamlDocuments(text, source);
+  docs.forEach((value, i) => collect(value, i, [], objects));
   return { format: 'yaml', docs, objects };
 }
 
@@ -84,16 +75,10 @@ function valuePath(target: Located, key: string): Array<string | number> {
   return [...target.path, 'spec', 'encryptedData', key];
 }
 
-function setIn(root: unknown, path: ReadonlyArray<string | number>, value: string): void {
-  let node = root as Record<string | number, unknown>;
-  for (const step of path.slice(0, -1)) node = node[step] as Record<string | number, unknown>;
-  node[path[path.length - 1] as string | number] = value;
-}
-
 function expectedDocs(file: ParsedFile, changes: readonly ValueChanges[]): unknown[] {
   const docs = structuredClone(file.docs) as unknown[];
   for (const { target, values } of changes) {
-    for (const [key, sealed] of values) setIn(docs[target.doc], valuePath(target, key), sealed);
+    for (const [key, sealed] of values) setAt(docs[target.doc], valuePath(target, key), sealed);
   }
   return docs;
 }
@@ -108,7 +93,7 @@ function render(value: string, type: Scalar['type']): string {
 
 function spliceYaml(text: string, changes: readonly ValueChanges[]): string | undefined {
   const docs = yaml().parseAllDocuments(text);
-  const edits: Array<{ start: number; end: number; text: string }> = [];
+  const edits: TextEdit[] = [];
   for (const { target, values } of changes) {
     const doc = docs[target.doc];
     if (doc === undefined) return undefined;
@@ -121,10 +106,7 @@ function spliceYaml(text: string, changes: readonly ValueChanges[]): string | un
       edits.push({ start, end, text: render(sealed, node.type) });
     }
   }
-  edits.sort((a, b) => b.start - a.start);
-  let out = text;
-  for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);
-  return out;
+  return applyEdits(text, edits);
 }
 
 function editDocuments(text: string, changes: readonly ValueChanges[]): string {
@@ -132,36 +114,17 @@ function editDocuments(text: string, changes: readonly ValueChanges[]): string {
   for (const { target, values } of changes) {
     for (const [key, sealed] of values) docs[target.doc]?.setIn(valuePath(target, key), sealed);
   }
-  return docs
-    .map((d, i) => {
-      const body = d.toString({ lineWidth: 0 });
-      return i > 0 && !body.startsWith('---') ? `---\n${body}` : body;
-    })
-    .join('');
-}
-
-function sameDocs(text: string, format: 'yaml' | 'json', expected: readonly unknown[]): boolean {
-  try {
-    const got = format === 'json' ? [JSON.parse(text) as unknown] : yaml().parseAllDocuments(text).map((d) => d.toJS({ maxAliasCount: 100 }) as unknown);
-    return isDeepStrictEqual(got, expected);
-  } catch {
-    return false;
-  }
+  return serializeDocuments(docs);
 }
 
 /** Returns the file text with the given sealed values replaced; throws rather than return a text that says anything else. */
 export function replaceValues(text: string, file: ParsedFile, changes: readonly ValueChanges[], source: string): string {
   if (changes.every((c) => c.values.size === 0)) return text;
-  const expected = expectedDocs(file, changes);
-  let out: string;
-  if (file.format === 'json') {
-    const indent = /\n([ \t]+)"/.exec(text)?.[1] ?? 2;
-    out = JSON.stringify(expected[0], null, indent) + (text.endsWith('\n') ? '\n' : '');
-  } else {
-    const spliced = spliceYaml(text, changes);
-    out = spliced !== undefined && sameDocs(spliced, 'yaml', expected) ? spliced : editDocuments(text, changes);
-  }
-  if (!sameDocs(out, file.format, expected)) {
+  const out = rewriteFile(text, file.format, expectedDocs(file, changes), {
+    splice: () => spliceYaml(text, changes),
+    editDocuments: () => editDocuments(text, changes),
+  });
+  if (out === undefined) {
     throw new ExitError(`${source}: could not replace the sealed values safely; nothing was written`, {
       hint: 'run sealkit reseal on a plain file, one SealedSecret per YAML document',
     });
