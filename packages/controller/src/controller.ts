@@ -151,14 +151,7 @@ export class Controller {
       if (this.leading) this.afterKeysChanged();
     });
 
-    this.elector = electorFromConfig(cfg, {
-      client,
-      name: cfg.leaseName,
-      clock,
-      log,
-      onStartedLeading: () => this.startLeading(),
-      onStoppedLeading: () => this.stopLeading(),
-    });
+    this.elector = electorFromConfig(cfg, { client, name: cfg.leaseName, clock, log, onStartedLeading: () => this.startLeading(), onStoppedLeading: () => this.stopLeading() });
   }
 
   get isLeader(): boolean {

@@ -186,14 +186,7 @@ export class BitnamiController {
       for (const k of this.sealedSecrets.keys()) this.queue.add(k);
     });
 
-    this.elector = electorFromConfig(cfg, {
-      client,
-      name: opts.leaseName,
-      clock,
-      log,
-      onStartedLeading: () => this.startLeading(),
-      onStoppedLeading: () => this.stopLeading(),
-    });
+    this.elector = electorFromConfig(cfg, { client, name: opts.leaseName, clock, log, onStartedLeading: () => this.startLeading(), onStoppedLeading: () => this.stopLeading() });
   }
 
   /** Why /readyz should say no (empty when ready). */
