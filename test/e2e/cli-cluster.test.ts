@@ -144,7 +144,7 @@ describe('sealkit cert', () => {
         `service ${ctlNs}/no-such-controller:http (API server proxy): no Service ${ctlNs}/no-such-controller (HTTP 503 Service Unavailable) ` +
         `(hint: is the sealkit controller installed in namespace ${ctlNs}? Point at it with --controller-namespace/--controller-name, or pass --cert FILE to work offline)`,
     ]);
-    // The controller republishes its keys on the next key change (rotation below); until then the proxy serves them.
+    // The controller puts the ConfigMap back at its next resync (default 10 min; see controller-keys.test.ts); until then the proxy serves the key.
   });
 
   it('a cluster that cannot be reached, bad credentials, and no kubeconfig: one line each, no token shown', async () => {

@@ -86,6 +86,34 @@ describe('rotation schedule', () => {
   });
 });
 
+describe('published public keys', () => {
+  it('a deleted or edited sealkit-cert ConfigMap is put back at the next resync, with the SA token', async () => {
+    const ns = await createNamespace('skcm');
+    cleanup.push(ns);
+    const kubeconfig = await controllerIdentity(ns);
+    const ctl = await ControllerProcess.start({ kubeconfig, namespace: ns, watchNamespaces: [ns], args: ['--resync-period', '1s'] });
+    procs.push(ctl);
+    const cert = await fetchCertPem(ns);
+    const published = await waitFor('ConfigMap sealkit-cert', () => getJson(['configmap', 'sealkit-cert', '-n', ns]));
+    expect(published.data['cert.pem']).toBe(cert);
+
+    // Deleted by hand: recreated with the same content.
+    await kubectl(['delete', 'configmap', 'sealkit-cert', '-n', ns]);
+    const back = await waitFor('ConfigMap recreated', () => getJson(['configmap', 'sealkit-cert', '-n', ns]), 20_000, 250);
+    expect(back.metadata.uid).not.toBe(published.metadata.uid);
+    expect(back.data).toEqual(published.data);
+
+    // Edited by hand (someone pasted another cert): the controller's keys win again.
+    await kubectl(['patch', 'configmap', 'sealkit-cert', '-n', ns, '--type', 'merge', '-p', JSON.stringify({ data: { 'cert.pem': 'not a cert\n' } })]);
+    const fixed = await waitFor('ConfigMap restored', async () => {
+      const cm = await getJson(['configmap', 'sealkit-cert', '-n', ns]);
+      return cm?.data['cert.pem'] === cert ? cm : undefined;
+    }, 20_000, 250);
+    expect(fixed.data).toEqual(published.data);
+    await ctl.stop();
+  });
+});
+
 describe('backup and restore', () => {
   it('keys backed up with the documented kubectl command open old SealedSecrets in a new controller', async () => {
     const nsA = await createNamespace('ska');

@@ -218,6 +218,9 @@ export class Controller {
     this.resyncTimer = this.clock.after(this.cfg.resyncPeriodMs, () => {
       if (!this.leading) return;
       this.enqueueAll();
+      // The public-key ConfigMap is ours too: deleted or edited by hand, it comes back here
+      // (one GET when nothing changed) instead of waiting months for the next key change.
+      this.publishKeys();
       this.scheduleResync();
     });
   }
@@ -253,12 +256,17 @@ export class Controller {
 
   private afterKeysChanged(): void {
     this.scheduleRotation();
+    this.publishKeys();
+  }
+
+  /** Writes the public-key ConfigMap when it differs from the keys (or is missing). */
+  private publishKeys(): void {
     // One publication at a time, each with the keys current when it starts.
     this.publishing = this.publishing.then(() => publishPublicKeys(this.client, this.cfg.namespace, this.keys.publicKeys())).then(
       (changed) => changed && this.log.info('published public keys', { activeKeyId: this.keys.active()?.keyId ?? null }),
       (err) => {
         this.log.warn('could not publish public keys; will retry', errorFields(err));
-        this.clock.after(5_000, () => this.leading && this.afterKeysChanged());
+        this.clock.after(5_000, () => this.leading && this.publishKeys());
       },
     );
   }
