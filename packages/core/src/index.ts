@@ -27,6 +27,7 @@ export {
 export type { KeyPair } from './keys.js';
 export { SCOPES, parseScope } from './scope.js';
 export type { Scope, Location } from './scope.js';
+export type { ValueVerdict, VerifyAnswer } from './verify-answer.js';
 export { sealValue, sealValues, inspectValue, Unsealer, openValue } from './format.js';
 export type { SealOptions, SealedValueInfo } from './format.js';
 export {

@@ -1,4 +1,4 @@
-import { decodePublicKeysPem, keyId } from '@sealkit/core';
+import { decodePublicKeysPem, keyId, SCOPES, type Scope, type ValueVerdict, type VerifyAnswer } from '@sealkit/core';
 import { ExitError, withContext } from '../errors.js';
 import { describeStatus, statusReason, type ApiClient, type ApiResponse } from './api.js';
 
@@ -144,23 +144,6 @@ export async function fetchClusterCert(client: ApiClient, ref: ControllerRef): P
   });
 }
 
-/** One value as /v1/verify judges it. */
-export interface ValueVerdict {
-  ok: boolean;
-  scope?: string;
-  keyIds?: string[];
-  /** Condition reason: ScopeMismatch, UnknownKey, AuthenticationFailed, ... */
-  reason?: string;
-  message?: string;
-}
-
-export interface VerifyAnswer {
-  ok: boolean;
-  namespace: string;
-  name: string;
-  values: Record<string, ValueVerdict>;
-}
-
 function cleanText(value: unknown, max = 500): string | undefined {
   if (typeof value !== 'string') return undefined;
   // eslint-disable-next-line no-control-regex
@@ -184,7 +167,7 @@ export function parseVerifyAnswer(body: Buffer): VerifyAnswer | undefined {
     if (typeof v !== 'object' || v === null) return undefined;
     const x = v as Record<string, unknown>;
     const verdict: ValueVerdict = { ok: x.ok === true };
-    if (typeof x.scope === 'string') verdict.scope = x.scope;
+    if (typeof x.scope === 'string' && (SCOPES as readonly string[]).includes(x.scope)) verdict.scope = x.scope as Scope;
     if (Array.isArray(x.keyIds)) verdict.keyIds = x.keyIds.filter((id): id is string => typeof id === 'string');
     const reason = cleanText(x.reason, 60);
     if (reason !== undefined) verdict.reason = reason;

@@ -37,4 +37,4 @@ export async function clusterCert(flags: ClusterFlags): Promise<ClusterCert> {
 }
 
 export { fetchClusterCert, resealOnCluster, verifyOnCluster } from './controller.js';
-export type { ClusterCert, ResealResult, ValueVerdict, VerifyAnswer } from './controller.js';
+export type { ClusterCert, ResealResult } from './controller.js';

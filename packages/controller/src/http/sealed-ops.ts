@@ -1,4 +1,4 @@
-import { inspectValue, sealValues, type Scope, type Unsealer } from '@sealkit/core';
+import { inspectValue, sealValues, type Scope, type Unsealer, type ValueVerdict, type VerifyAnswer } from '@sealkit/core';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { unsealReason } from '../reconcile/sealed-secret.js';
 
@@ -35,21 +35,6 @@ export function parseSealedSecret(body: string, contentType: string | undefined)
 
 export function render(manifest: unknown, format: 'json' | 'yaml'): string {
   return format === 'json' ? JSON.stringify(manifest, null, 2) + '\n' : toYaml(manifest);
-}
-
-export interface ValueVerdict {
-  ok: boolean;
-  scope?: Scope;
-  keyIds?: string[];
-  reason?: string;
-  message?: string;
-}
-
-export interface VerifyAnswer {
-  ok: boolean;
-  namespace: string;
-  name: string;
-  values: Record<string, ValueVerdict>;
 }
 
 /**
