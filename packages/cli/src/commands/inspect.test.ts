@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError, expectOk, keygen, kubectlSecretYaml, removeDir, run, tempDir, type TestKey } from '../../test/run.js';
@@ -66,5 +67,51 @@ describe('inspect', () => {
     expectError(await run(['inspect'], { input: corrupt }), 1, /prod\/db.*spec\.encryptedData\.password: .*version 6/);
     expectError(await run(['inspect'], { input: kubectlSecretYaml({ namespace: 'prod' }) }), 1, /kind must be "SealedSecret"/);
     expectError(await run(['inspect', '-o', 'xml'], { input: sealed.stdout }), 2, /xml/);
+  });
+
+  // kubeseal-made objects and values (core's committed vectors): no key ids to show, the scope
+  // comes from the object's annotations, as the Bitnami controller reads it.
+  describe('Bitnami SealedSecrets', () => {
+    const vectors = JSON.parse(readFileSync(new URL('../../../core/src/bitnami/testdata/vectors.json', import.meta.url), 'utf8')) as {
+      manifests: { key: string; scope: string; format: string; text: string }[];
+      values: { key: string; scope: string; sealed: string }[];
+    };
+    const manifest = (key: string, scope: string, format: string) =>
+      vectors.manifests.find((m) => m.key === key && m.scope === scope && m.format === format)!.text;
+
+    it('shows each value as bitnami, with the scope of the annotations and the RSA key size', async () => {
+      const result = await run(['inspect'], { input: manifest('rsa2048', 'strict', 'json') });
+      expectOk(result);
+      const lines = result.stdout.trimEnd().split('\n');
+      expect(lines.length).toBeGreaterThan(1);
+      for (const line of lines.slice(1)) expect(line).toMatch(/^prod\/db\s+\S+\s+bitnami\s+strict\s+prod\/db \(from annotations\)\s+\(none: RSA-2048\)$/);
+      const ns = await run(['inspect'], { input: manifest('rsa4096', 'namespace-wide', 'yaml') });
+      expectOk(ns);
+      expect(ns.stdout).toMatch(/bitnami\s+namespace\s+prod \(from annotations\)\s+\(none: RSA-4096\)/);
+      const cluster = await run(['inspect'], { input: manifest('rsa2048', 'cluster-wide', 'yaml') });
+      expect(cluster.stdout).toMatch(/bitnami\s+cluster\s+\(any\)\s+\(none: RSA-2048\)/);
+    });
+
+    it('-o json marks them with version 0, no key ids and the key size; a bare value has an unknown scope', async () => {
+      const result = await run(['inspect', '-o', 'json'], { input: manifest('rsa4096', 'cluster-wide', 'json') });
+      expectOk(result);
+      const [object] = JSON.parse(result.stdout) as Obj[];
+      expect(object!.kind).toBe('SealedSecret');
+      expect(object!.values.length).toBeGreaterThan(0);
+      for (const v of object!.values) {
+        expect(v).toEqual({ key: v.key, version: 0, scope: 'cluster', label: '', keyIds: [], matchesLocation: true, bitnami: { keyBits: 4096 } });
+      }
+      const raw = vectors.values.find((v) => v.key === 'rsa2048' && v.scope === 'namespace-wide')!.sealed;
+      const bare = await run(['inspect', '-o', 'json'], { input: raw });
+      expectOk(bare);
+      expect(JSON.parse(bare.stdout)).toEqual([
+        { kind: 'value', values: [{ key: '(value)', version: 0, scope: 'unknown', label: '', keyIds: [], matchesLocation: true, bitnami: { keyBits: 2048 } }] },
+      ]);
+    });
+
+    it('a corrupt Bitnami value names the object and key', async () => {
+      const text = manifest('rsa2048', 'strict', 'yaml').replace(/(\n    password: )\S+/, '$1AQA=');
+      expectError(await run(['inspect'], { input: text }), 1, /prod\/db.*password/);
+    });
   });
 });

@@ -1,5 +1,15 @@
 import { Option } from 'commander';
-import { inspectValue, validateSealedSecret, type SealedValueInfo } from '@sealkit/core';
+import {
+  BITNAMI_API_VERSION,
+  bitnamiScope,
+  inspectBitnamiValue,
+  inspectValue,
+  isBitnamiValue,
+  validateBitnamiSealedSecret,
+  validateSealedSecret,
+  type SealedValueInfo,
+  type Scope,
+} from '@sealkit/core';
 import { withContext } from '../errors.js';
 import { describeObject, parseManifests, readInput } from '../manifests.js';
 import type { RegisterCommand } from './context.js';
@@ -13,13 +23,17 @@ interface InspectFlags {
 /** One sealed value as `inspect -o json` reports it. */
 export interface ValueReport {
   key: string;
+  /** sealkit format version; 0 for a Bitnami value (that format has no version byte). */
   version: number;
-  scope: SealedValueInfo['scope'];
+  /** `unknown` only for a bare Bitnami value: its scope is sealed inside it, with nothing to read it from. */
+  scope: SealedValueInfo['scope'] | 'unknown';
   /** What the value is bound to: `ns/name` (strict), `ns` (namespace), `` (cluster). */
   label: string;
   keyIds: string[];
   /** False when the object sits at another namespace/name than the value was sealed for: it will not open. */
   matchesLocation: boolean;
+  /** Only for Bitnami values, which carry no key id: the RSA key size they were sealed to. */
+  bitnami?: { keyBits: number };
 }
 
 export interface ObjectReport {
@@ -42,6 +56,17 @@ function report(key: string, info: SealedValueInfo, at: { namespace?: string | u
   return { key, version: info.version, scope: info.scope, label: scopeLabel(info), keyIds: [...info.keyIds], matchesLocation };
 }
 
+/**
+ * A Bitnami value hides its scope inside the RSA-OAEP label, so nothing but opening it can tell where
+ * it was sealed for: its scope is what the object's annotations say (as the Bitnami controller reads
+ * it), bound to where the object sits, and its key is known only by its size.
+ */
+function bitnamiReport(key: string, value: string, scope: Scope | 'unknown', at: { namespace?: string | undefined; name?: string | undefined }): ValueReport {
+  const info = inspectBitnamiValue(value);
+  const label = scope === 'strict' ? `${at.namespace ?? ''}/${at.name ?? ''}` : scope === 'namespace' ? (at.namespace ?? '') : '';
+  return { key, version: 0, scope, label, keyIds: [], matchesLocation: true, bitnami: { keyBits: info.keyBits } };
+}
+
 function table(reports: readonly ObjectReport[]): string {
   const rows = [['OBJECT', 'KEY', 'VERSION', 'SCOPE', 'BOUND TO', 'KEY IDS']];
   for (const r of reports) {
@@ -49,6 +74,12 @@ function table(reports: readonly ObjectReport[]): string {
     if (r.values.length === 0) rows.push([object, '(no values)', '', '', '', '']);
     for (const v of r.values) {
       const bound = v.scope === 'cluster' ? '(any)' : v.label;
+      if (v.bitnami) {
+        // The scope of a Bitnami value comes from its object's annotations, not from the value.
+        const bitnamiBound = v.scope === 'unknown' ? '(not readable without the key)' : v.scope === 'cluster' ? '(any)' : `${v.label} (from annotations)`;
+        rows.push([object, v.key, 'bitnami', v.scope, bitnamiBound, `(none: RSA-${v.bitnami.keyBits})`]);
+        continue;
+      }
       rows.push([object, v.key, String(v.version), v.scope, v.matchesLocation ? bound : `${bound} (MISMATCH: will not open here)`, v.keyIds.join(',')]);
     }
   }
@@ -78,8 +109,25 @@ Examples:
       for (const input of parseManifests(data, source)) {
         const what = describeObject(input);
         if (typeof input.value === 'string') {
-          const info = withContext(`${source}: document ${input.index}`, () => inspectValue((input.value as string).trim()));
-          reports.push({ kind: 'value', values: [report('(value)', info, undefined)] });
+          const raw = input.value.trim();
+          const value = withContext(`${source}: document ${input.index}`, () =>
+            // A bare Bitnami value (kubeseal --raw) has no object around it to read a scope from.
+            isBitnamiValue(raw) ? bitnamiReport('(value)', raw, 'unknown', {}) : report('(value)', inspectValue(raw), undefined),
+          );
+          reports.push({ kind: 'value', values: [value] });
+          continue;
+        }
+        if ((input.value as { apiVersion?: unknown } | null)?.apiVersion === BITNAMI_API_VERSION) {
+          const sealed = withContext(what, () => validateBitnamiSealedSecret(input.value));
+          const at = { namespace: sealed.metadata.namespace, name: sealed.metadata.name };
+          const scope = bitnamiScope(sealed.metadata);
+          const values = Object.entries(sealed.spec.encryptedData).map(([key, value]) =>
+            withContext(`${what}, key "${key}"`, () => bitnamiReport(key, value, scope, at)),
+          );
+          const r: ObjectReport = { kind: 'SealedSecret', values };
+          if (at.namespace !== undefined) r.namespace = at.namespace;
+          if (at.name !== undefined) r.name = at.name;
+          reports.push(r);
           continue;
         }
         const sealed = withContext(what, () => validateSealedSecret(input.value));
