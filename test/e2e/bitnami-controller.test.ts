@@ -302,6 +302,17 @@ describe('sealkit migrate, then kubectl apply', () => {
     const cluster = ['--kubeconfig', requireKube().kubeconfig, '--controller-namespace', ctlNs];
     const beforeFiles = new Map(names.slice(2).map((n) => [n, readFileSync(path.join(repo, `${n}.yaml`), 'utf8')]));
 
+    // validate: the --bitnami controller checks Bitnami objects with its Bitnami keys, and says so when one was moved.
+    const all = [multi, ...names.slice(2).map((n) => sealedFiles.get(n)!)].join('---\n');
+    const valid = await sealkit(['validate', ...cluster], { input: all });
+    expect(valid.code, valid.stdout + valid.stderr).toBe(0);
+    for (const n of names) expect(valid.stdout).toMatch(new RegExp(`^SealedSecret ${app}/${n}: ok \\(\\d+ values? open here\\)$`, 'm'));
+    const movedNs = `${app}-elsewhere`;
+    const moved = await sealkit(['validate', ...cluster], { input: sealedFiles.get('sk-strict')!.replace(`namespace: ${app}`, `namespace: ${movedNs}`) });
+    expect(moved.code).toBe(1);
+    expect(moved.stdout).toMatch(new RegExp(`^SealedSecret ${movedNs}/sk-strict: CANNOT be opened here$`, 'm'));
+    expect(`${valid.stdout}${moved.stdout}${moved.stderr}`).not.toMatch(/-pw|-user/); // no plaintext
+
     const dry = await sealkit(['migrate', '--dry-run', repo, ...cluster]);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/dry run: 6 of 6 Bitnami SealedSecrets in 5 files would migrate; nothing was written/);

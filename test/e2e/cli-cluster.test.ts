@@ -284,6 +284,19 @@ describe('sealkit validate', () => {
     ]);
   });
 
+  it('a Bitnami SealedSecret sent to a controller without --bitnami: it says it does not open those (exit 1)', async () => {
+    // A kubeseal-made object from core's committed vectors.
+    const vectors = JSON.parse(readFileSync(new URL('../../packages/core/src/bitnami/testdata/vectors.json', import.meta.url), 'utf8'));
+    const bitnami = vectors.manifests.find((m: any) => m.format === 'yaml' && m.scope === 'strict').text as string;
+    const r = await sealkit(['validate', ...flags()], { ...as(dev), input: bitnami });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(
+      'SealedSecret prod/db: CANNOT be opened here\n' +
+        '  (manifest): a bitnami.com/v1alpha1 SealedSecret: this controller opens those only when started with --bitnami [InvalidSpec]\n',
+    );
+    expect(errorLines(r)).toHaveLength(1);
+  });
+
   it('a controller Service that does not exist: the error says so', async () => {
     const r = await sealkit(['validate', '-f', sealedFile, ...flags(), '--controller-name', 'no-such-controller'], as(admin));
     expect(r.code).toBe(1);

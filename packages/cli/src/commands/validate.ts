@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { validateSealedSecret } from '@sealkit/core';
+import { BITNAMI_API_VERSION, validateBitnamiSealedSecret, validateSealedSecret } from '@sealkit/core';
 import { ExitError, toExitError } from '../errors.js';
 import type { Io } from '../io.js';
 import { describeObject, parseManifests, readInput, type InputObject } from '../manifests.js';
@@ -101,7 +101,9 @@ async function validate(io: Io, flags: ValidateFlags): Promise<void> {
       ...(typeof metadata.name === 'string' ? { name: metadata.name } : {}),
     };
     try {
-      validateSealedSecret(value);
+      // Bitnami SealedSecrets go to the controller too: one started with --bitnami opens them.
+      if (value.apiVersion === BITNAMI_API_VERSION) validateBitnamiSealedSecret(value);
+      else validateSealedSecret(value);
     } catch (err) {
       return { ...base, ok: false, values: {}, error: toExitError(err).message };
     }
@@ -131,7 +133,8 @@ export const registerValidate: RegisterCommand = (program, { io }) => {
       `
 Sends each SealedSecret (ciphertext only) to the controller's POST /v1/verify through the API
 server's service proxy; the controller tries every value with its keys, at the object's namespace
-and name, and answers per value. Exit 0 when every value opens, 1 otherwise.
+and name, and answers per value. Exit 0 when every value opens, 1 otherwise. Bitnami
+SealedSecrets (bitnami.com/v1alpha1) are checked by a controller started with --bitnami.
 
 Examples:
   sealkit validate -f db.sealed.yaml

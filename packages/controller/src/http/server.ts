@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { encodePublicKeyPem } from '@sealkit/core';
+import { encodePublicKeyPem, type VerifyAnswer } from '@sealkit/core';
 import { answerBitnami, bitnamiCertificate, isBitnamiManifest, type BitnamiHttpDeps } from '../bitnami/http.js';
 import type { KeyringStore } from '../keys/keyring-store.js';
 import type { Logger } from '../log.js';
@@ -107,7 +107,8 @@ export function createHttpServer(d: ServerDeps): http.Server {
         if (!unsealer || !active?.pair) return send(res, path, 503, 'no keys loaded yet\n');
         const body = await readBody(req);
         const { manifest, format } = parseSealedSecret(body, req.headers['content-type']);
-        if (d.bitnami && isBitnamiManifest(manifest)) {
+        if (isBitnamiManifest(manifest)) {
+          if (!d.bitnami) return sendJson(res, path, 409, bitnamiNotEnabled(manifest));
           const a = answerBitnami(path as '/v1/verify' | '/v1/reseal', manifest, format, req.headers.accept, d.bitnami, active.pair.publicKey);
           return send(res, path, a.code, a.body, a.type, a.headers);
         }
@@ -148,4 +149,21 @@ export function createHttpServer(d: ServerDeps): http.Server {
       if (!res.headersSent) send(res, 'error', 500, 'internal error\n');
     });
   });
+}
+
+/** The verify answer for a Bitnami SealedSecret sent to a controller without its Bitnami keys. */
+function bitnamiNotEnabled(manifest: any): VerifyAnswer {
+  const meta = manifest?.metadata ?? {};
+  return {
+    ok: false,
+    namespace: typeof meta.namespace === 'string' ? meta.namespace : '',
+    name: typeof meta.name === 'string' ? meta.name : '',
+    values: {
+      '(manifest)': {
+        ok: false,
+        reason: 'InvalidSpec',
+        message: 'a bitnami.com/v1alpha1 SealedSecret: this controller opens those only when started with --bitnami',
+      },
+    },
+  };
 }
