@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
 import nacl from 'tweetnacl';
@@ -18,35 +19,14 @@ import {
 } from './keys.js';
 import { counterRandom, expectError, fromHex, hex, loadVectors, replay } from './test-helpers.js';
 
-// Made with `openssl genpkey -algorithm X25519` and `openssl pkey -pubout` (OpenSSL 3.0);
-// raw keys from `openssl pkey -noout -text`.
-const OPENSSL_PRIVATE_PEM = `-----BEGIN PRIVATE KEY-----
-MC4CAQAwBQYDK2VuBCIEINDDO+SUL1FvdB/lsROslQ1/05iERuCQbVUNDnNXu7Jq
------END PRIVATE KEY-----
-`;
-const OPENSSL_PUBLIC_PEM = `-----BEGIN PUBLIC KEY-----
-MCowBQYDK2VuAyEAOTfDGwaA+bGx0pqARYXetCjztPsysvQwD6hk1rlT0yQ=
------END PUBLIC KEY-----
-`;
-const OPENSSL_SECRET = 'd0c33be4942f516f741fe5b113ac950d7fd3988446e0906d550d0e7357bbb26a';
-const OPENSSL_PUBLIC = '3937c31b0680f9b1b1d29a804585deb428f3b4fb32b2f4300fa864d6b953d324';
-// The same key as PKCS#8 v2 (RFC 5958 OneAsymmetricKey, public key attached), hand-assembled DER.
-const PKCS8_V2_PEM = `-----BEGIN PRIVATE KEY-----
-MFECAQEwBQYDK2VuBCIEINDDO+SUL1FvdB/lsROslQ1/05iERuCQbVUNDnNXu7Jq
-gSEAOTfDGwaA+bGx0pqARYXetCjztPsysvQwD6hk1rlT0yQ=
------END PRIVATE KEY-----
-`;
-// `openssl req -x509 -newkey ed25519`: a certificate, which is not what sealkit wants.
-const CERTIFICATE_PEM = `-----BEGIN CERTIFICATE-----
-MIIBMjCB5aADAgECAhQopTkvWAOcbTHe0IFbTSlXmdcZaTAFBgMrZXAwDzENMAsG
-A1UEAwwEdGVzdDAeFw0yNjExMjUxNDE4NTVaFw0yNjExMjYxNDE4NTVaMA8xDTAL
-BgNVBAMMBHRlc3QwKjAFBgMrZXADIQBXnJVfNjslJn/ArP7rcDdJgevclAnhkw3g
-pLImo7DOxaNTMFEwHQYDVR0OBBYEFOjyeB4/Trf3u7yiP/ZjqLnTXU61MB8GA1Ud
-IwQYMBaAFOjyeB4/Trf3u7yiP/ZjqLnTXU61MA8GA1UdEwEB/wQFMAMBAf8wBQYD
-K2VwA0EA0ak3HvJuPGuahRZiGLq1pMuGUbSsfYeHgYuvk/vHxPl2W+N8MXvkm1Rw
-d0XvwkXwwOtMFeAyW6qA17v0fkvWBA==
------END CERTIFICATE-----
-`;
+// OpenSSL-made X25519 test keys (a fixture: see its provenance field).
+const openssl = JSON.parse(readFileSync(new URL('./testdata/openssl-x25519.json', import.meta.url), 'utf8')) as Record<string, string>;
+const OPENSSL_PRIVATE_PEM = openssl.privatePem!;
+const OPENSSL_PUBLIC_PEM = openssl.publicPem!;
+const OPENSSL_SECRET = openssl.secretHex!;
+const OPENSSL_PUBLIC = openssl.publicHex!;
+const PKCS8_V2_PEM = openssl.pkcs8V2Pem!;
+const CERTIFICATE_PEM = openssl.certificatePem!;
 
 const vectors = loadVectors();
 
