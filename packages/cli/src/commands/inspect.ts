@@ -43,9 +43,10 @@ export interface ObjectReport {
   values: ValueReport[];
 }
 
-function scopeLabel(info: SealedValueInfo): string {
-  if (info.scope === 'strict') return `${info.namespace ?? ''}/${info.name ?? ''}`;
-  if (info.scope === 'namespace') return info.namespace ?? '';
+/** What a value of this scope is bound to, at this location: `ns/name`, `ns`, or `` (cluster, or unknown). */
+function scopeLabel(scope: ValueReport['scope'], at: { namespace?: string | undefined; name?: string | undefined }): string {
+  if (scope === 'strict') return `${at.namespace ?? ''}/${at.name ?? ''}`;
+  if (scope === 'namespace') return at.namespace ?? '';
   return '';
 }
 
@@ -53,7 +54,7 @@ function report(key: string, info: SealedValueInfo, at: { namespace?: string | u
   const matchesLocation = at === undefined
     || info.scope === 'cluster'
     || (info.namespace === at.namespace && (info.scope === 'namespace' || info.name === at.name));
-  return { key, version: info.version, scope: info.scope, label: scopeLabel(info), keyIds: [...info.keyIds], matchesLocation };
+  return { key, version: info.version, scope: info.scope, label: scopeLabel(info.scope, info), keyIds: [...info.keyIds], matchesLocation };
 }
 
 /**
@@ -63,8 +64,14 @@ function report(key: string, info: SealedValueInfo, at: { namespace?: string | u
  */
 function bitnamiReport(key: string, value: string, scope: Scope | 'unknown', at: { namespace?: string | undefined; name?: string | undefined }): ValueReport {
   const info = inspectBitnamiValue(value);
-  const label = scope === 'strict' ? `${at.namespace ?? ''}/${at.name ?? ''}` : scope === 'namespace' ? (at.namespace ?? '') : '';
-  return { key, version: 0, scope, label, keyIds: [], matchesLocation: true, bitnami: { keyBits: info.keyBits } };
+  return { key, version: 0, scope, label: scopeLabel(scope, at), keyIds: [], matchesLocation: true, bitnami: { keyBits: info.keyBits } };
+}
+
+function objectReport(at: { namespace?: string | undefined; name?: string | undefined }, values: ValueReport[]): ObjectReport {
+  const r: ObjectReport = { kind: 'SealedSecret', values };
+  if (at.namespace !== undefined) r.namespace = at.namespace;
+  if (at.name !== undefined) r.name = at.name;
+  return r;
 }
 
 function table(reports: readonly ObjectReport[]): string {
@@ -124,10 +131,7 @@ Examples:
           const values = Object.entries(sealed.spec.encryptedData).map(([key, value]) =>
             withContext(`${what}, key "${key}"`, () => bitnamiReport(key, value, scope, at)),
           );
-          const r: ObjectReport = { kind: 'SealedSecret', values };
-          if (at.namespace !== undefined) r.namespace = at.namespace;
-          if (at.name !== undefined) r.name = at.name;
-          reports.push(r);
+          reports.push(objectReport(at, values));
           continue;
         }
         const sealed = withContext(what, () => validateSealedSecret(input.value));
@@ -135,10 +139,7 @@ Examples:
         const values = Object.entries(sealed.spec.encryptedData).map(([key, value]) =>
           report(key, withContext(`${what}, key "${key}"`, () => inspectValue(value)), at),
         );
-        const r: ObjectReport = { kind: 'SealedSecret', values };
-        if (at.namespace !== undefined) r.namespace = at.namespace;
-        if (at.name !== undefined) r.name = at.name;
-        reports.push(r);
+        reports.push(objectReport(at, values));
       }
       io.writeOut(flags.output === 'json' ? `${JSON.stringify(reports, null, 2)}\n` : table(reports));
     });
