@@ -107,7 +107,7 @@ async function main() {
   const nsSealkit = `compat-sealkit-${id}`;
   const ctlNs = `compat-skc-${id}`;
   for (const ns of [nsBitnami, nsSealkit, ctlNs]) await kubectl(['create', 'namespace', ns]);
-  await kubectl(['apply', '-f', join(root, 'deploy', 'crd-sealedsecrets.yaml')]);
+  await kubectl(['apply', '-f', join(root, 'deploy', 'crds', 'sealedsecret.yaml')]);
   let child;
   try {
     // The Bitnami controller makes (or finds) its key; everything is sealed to it.

@@ -223,7 +223,7 @@ async function main() {
   let sk;
   const r = {};
   try {
-    await kubectl(['apply', '-f', join(root, 'deploy', 'crd-sealedsecrets.yaml')]);
+    await kubectl(['apply', '-f', join(root, 'deploy', 'crds', 'sealedsecret.yaml')]);
     await kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${SS}`]);
     for (const ns of namespaces) await kubectl(['create', 'namespace', ns]);
     console.log(`N = ${N} SealedSecrets (3 values each); Bitnami side N_B = ${N_B}; ${availableParallelism()} CPUs; state ${STATE}`);

@@ -137,7 +137,7 @@ async function main() {
   const baseNs = `bench-remote-base-${sfx}`;
   const prefix = `bench-${sfx}`;
   for (const n of [ns, ctlNs, baseNs]) await kubectl(['create', 'namespace', n]);
-  await kubectl(['apply', '-f', join(root, 'deploy', 'crd-sealedsecrets.yaml'), '-f', join(root, 'deploy', 'crds')]);
+  await kubectl(['apply', '-f', join(root, 'deploy', 'crds')]);
   await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/remotesecrets.sealkit.dev', 'crd/remotestores.sealkit.dev', 'crd/clusterremotestores.sealkit.dev']);
 
   console.log(`bench/remote: ${OBJECTS} RemoteSecrets over ${PATHS} Vault paths, refresh ${REFRESH_S}s, one RemoteStore (token auth)`);

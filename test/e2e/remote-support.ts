@@ -11,7 +11,7 @@ import { DEPLOY, apply, getJson, kubectl, sleep, waitFor } from './lib/kube.js';
 
 /** The CRDs from deploy/ (SealedSecret for the runtime, and the three remote ones), Established. */
 export async function ensureRemoteCrds(): Promise<void> {
-  await kubectl(['apply', '-f', path.join(DEPLOY, 'crd-sealedsecrets.yaml'), '-f', path.join(DEPLOY, 'crds')]);
+  await kubectl(['apply', '-f', path.join(DEPLOY, 'crds')]);
   await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/remotesecrets.sealkit.dev', 'crd/remotestores.sealkit.dev', 'crd/clusterremotestores.sealkit.dev', 'crd/sealedsecrets.sealkit.dev']);
 }
 

@@ -81,7 +81,7 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The SealedSecret CRD from deploy/, applied and Established. */
 export async function ensureCrd(): Promise<void> {
-  await kubectl(['apply', '-f', path.join(DEPLOY, 'crd-sealedsecrets.yaml')]);
+  await kubectl(['apply', '-f', path.join(DEPLOY, 'crds', 'sealedsecret.yaml')]);
   await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/sealedsecrets.sealkit.dev']);
 }
 
