@@ -2,4 +2,4 @@
 export { main, buildProgram } from './main.js';
 export { ExitError, UsageError, EXIT_OK, EXIT_FAILURE, EXIT_USAGE } from './errors.js';
 export type { Io } from './io.js';
-export { resolveRecipients, type RecipientOptions } from './keys.js';
+export { resolveRecipients, type RecipientOptions } from './keys/load-keys.js';

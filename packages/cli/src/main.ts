@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerCert } from './commands/cert.js';
-import type { RegisterCommand } from './commands/context.js';
+import type { RegisterCommand } from './types.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerMigrate } from './commands/migrate.js';

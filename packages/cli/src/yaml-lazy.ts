@@ -6,7 +6,7 @@ let loaded: typeof Yaml | undefined;
 /**
  * The `yaml` module, loaded on first use. It is by far the largest dependency of the CLI
  * (about 70 files to load), and most inputs never need it: they take the fast path of
- * fast-yaml.ts. `require` keeps the callers synchronous; yaml ships a CommonJS build for Node.
+ * yaml/fast-yaml.ts. `require` keeps the callers synchronous; yaml ships a CommonJS build for Node.
  */
 export function yaml(): typeof Yaml {
   loaded ??= createRequire(import.meta.url)('yaml') as typeof Yaml;

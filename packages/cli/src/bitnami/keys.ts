@@ -10,8 +10,8 @@ import {
   type BitnamiCertificate,
 } from '@sealkit/core';
 import { ExitError, toExitError, UsageError, withContext } from '../errors.js';
-import { readUserFile } from '../files.js';
-import { parseManifests } from '../manifests.js';
+import { readUserFile } from '../files/user-files.js';
+import { parseManifests } from '../input/manifests.js';
 
 /**
  * Key material for Bitnami SealedSecrets on the command line: the certificate to seal to

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseFile } from '../cluster/edit.js';
+import { parseFile } from '../files/replace-sealed-values.js';
 import { replaceObjects } from './migrate-edit.js';
 
 const bitnami = (name: string) => ({ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', metadata: { name, namespace: 'prod' }, spec: { encryptedData: { a: 'AgA=' } } });

@@ -1,15 +1,15 @@
 import type { Node } from 'yaml';
-import type { Located, ParsedFile } from '../cluster/edit.js';
+import type { Located, ParsedFile } from '../files/replace-sealed-values.js';
 import { ExitError } from '../errors.js';
-import { applyEdits, rewriteFile, serializeDocuments, setAt, type TextEdit } from '../file-rewrite.js';
-import { formatManifests } from '../manifests.js';
+import { applyEdits, rewriteFile, serializeDocuments, setAt, type TextEdit } from '../files/checked-rewrite.js';
+import { formatManifests } from '../output/manifests.js';
 import { yaml } from '../yaml-lazy.js';
 
 /**
  * Whole-object replacement inside a manifest file, for `sealkit migrate`: each Bitnami SealedSecret
  * is replaced by its sealkit SealedSecret where it stands (its own YAML document, or its item of a
  * List); other documents, comments around them and `---` markers stay byte for byte. The result is
- * re-parsed and must equal the expected objects, or nothing is written (file-rewrite.ts).
+ * re-parsed and must equal the expected objects, or nothing is written (files/checked-rewrite.ts).
  */
 
 export interface Replacement {

@@ -1,4 +1,4 @@
-import type { OutputFormat } from '../manifests.js';
+import type { OutputFormat } from '../output/manifests.js';
 import { yaml } from '../yaml-lazy.js';
 
 /**

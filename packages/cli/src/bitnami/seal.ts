@@ -14,11 +14,11 @@ import {
   type Scope,
 } from '@sealkit/core';
 import { ExitError, UsageError, withContext } from '../errors.js';
-import { writeOutput } from '../files.js';
+import { writeOutput } from '../files/user-files.js';
 import type { Io } from '../io.js';
-import { describeObject, type InputObject } from '../manifests.js';
-import { adoptLocation, findCandidates, matchingCandidates, readMergeFile, sealedLabel, writeMerged } from '../merge-into.js';
-import { boundLocation, checkRawFlags, checkSecretFlags, readRawValue, readSecretInputs, requireRawLocation, type SealCommandFlags } from '../seal-input.js';
+import { describeObject, type InputObject } from '../input/manifests.js';
+import { adoptLocation, findCandidates, matchingCandidates, readMergeFile, sealedLabel, writeMerged } from '../files/merge-into-file.js';
+import { boundLocation, checkRawFlags, checkSecretFlags, readRawValue, readSecretInputs, requireRawLocation, type SealCommandFlags } from '../input/seal-flags.js';
 import { readBitnamiCert } from './keys.js';
 import { formatBitnamiManifests } from './output.js';
 

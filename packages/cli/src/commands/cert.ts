@@ -1,6 +1,6 @@
-import { writeOutput } from '../files.js';
+import { writeOutput } from '../files/user-files.js';
 import { addClusterOptions, type ClusterFlags } from '../cluster/options.js';
-import type { RegisterCommand } from './context.js';
+import type { RegisterCommand } from '../types.js';
 import { writeFileOption } from './options.js';
 
 interface CertFlags extends ClusterFlags {

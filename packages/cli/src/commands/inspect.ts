@@ -11,8 +11,8 @@ import {
   type Scope,
 } from '@sealkit/core';
 import { withContext } from '../errors.js';
-import { describeObject, parseManifests, readInput } from '../manifests.js';
-import type { RegisterCommand } from './context.js';
+import { describeObject, parseManifests, readInput } from '../input/manifests.js';
+import type { RegisterCommand } from '../types.js';
 import { inputFileOption } from './options.js';
 
 interface InspectFlags {

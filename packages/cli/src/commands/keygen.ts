@@ -2,8 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodePrivateKeyPem, encodePublicKeyPem, generateKeyPair, keyId } from '@sealkit/core';
 import { ExitError } from '../errors.js';
-import { exists, PRIVATE_FILE_MODE, PUBLIC_FILE_MODE, writeFileAtomic, writeNewFile } from '../files.js';
-import type { RegisterCommand } from './context.js';
+import { exists, PRIVATE_FILE_MODE, PUBLIC_FILE_MODE, writeFileAtomic, writeNewFile } from '../files/user-files.js';
+import type { RegisterCommand } from '../types.js';
 
 export const PUBLIC_KEY_FILE = 'sealkit.pub';
 export const PRIVATE_KEY_FILE = 'sealkit.key';

@@ -11,9 +11,9 @@ import {
 } from '@sealkit/core';
 import { addClusterOptions, type ClusterFlags } from '../cluster/options.js';
 import { ExitError, toExitError, UsageError } from '../errors.js';
-import { writeFileAtomic } from '../files.js';
+import { writeFileAtomic } from '../files/user-files.js';
 import type { Io } from '../io.js';
-import type { RegisterCommand } from './context.js';
+import type { RegisterCommand } from '../types.js';
 
 interface MigrateFlags extends ClusterFlags {
   dryRun?: boolean;
@@ -94,7 +94,7 @@ interface Tally {
 
 async function migrate(io: Io, paths: readonly string[], flags: MigrateFlags): Promise<void> {
   const files = await manifestFiles(paths.length > 0 ? paths : ['.']);
-  const { parseFile } = await import('../cluster/edit.js');
+  const { parseFile } = await import('../files/replace-sealed-values.js');
   const { replaceObjects } = await import('../bitnami/migrate-edit.js');
   const dry = flags.dryRun === true;
   const tally: Tally = { files: 0, filesChanged: 0, objects: 0, migrated: 0, failed: 0 };

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { parseScope, type Scope } from '@sealkit/core';
-import { OUTPUT_FORMATS } from '../manifests.js';
+import { OUTPUT_FORMATS } from '../output/manifests.js';
 
 /** Shared option definitions, so every command spells and documents them the same way. */
 

@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import { ExitError, UsageError } from '../errors.js';
-import { writeOutput } from '../files.js';
+import { writeOutput } from '../files/user-files.js';
 import type { Io } from '../io.js';
-import { describeObject, formatManifests, parseManifests, readInput, type OutputFormat } from '../manifests.js';
-import type { RegisterCommand } from './context.js';
+import { describeObject, parseManifests, readInput } from '../input/manifests.js';
+import { formatManifests, type OutputFormat } from '../output/manifests.js';
+import type { RegisterCommand } from '../types.js';
 import { inputFileOption, namespaceOption, outputFormatOption, writeFileOption } from './options.js';
 
 // `sealkit ref`: writes a RemoteSecret (a reference to values in Vault; the controller fetches

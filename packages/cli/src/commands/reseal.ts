@@ -1,11 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { inspectValue, validateSealedSecret, SEALED_SECRET_API_VERSION, type SealedValueInfo } from '@sealkit/core';
 import { ExitError, UsageError, withContext } from '../errors.js';
-import { writeFileAtomic } from '../files.js';
+import { writeFileAtomic } from '../files/user-files.js';
 import type { Io } from '../io.js';
-import { readInput } from '../manifests.js';
+import { readInput } from '../input/manifests.js';
 import { addClusterOptions, type ClusterFlags } from '../cluster/options.js';
-import type { RegisterCommand } from './context.js';
+import type { RegisterCommand } from '../types.js';
 import { inputFileOption, writeFileOption } from './options.js';
 
 interface ResealFlags extends ClusterFlags {
@@ -47,7 +47,7 @@ async function reseal(io: Io, flags: ResealFlags): Promise<void> {
   }
   const { source, data } = await readInput(io, { file: flags.file }, 'SealedSecret manifests');
   const text = data.toString('utf8').replace(/^\uFEFF/, '');
-  const { parseFile, replaceValues } = await import('../cluster/edit.js');
+  const { parseFile, replaceValues } = await import('../files/replace-sealed-values.js');
   const file = parseFile(text, source);
 
   const targets = file.objects.filter((o) => o.value.kind === 'SealedSecret' && o.value.apiVersion === SEALED_SECRET_API_VERSION);

@@ -15,13 +15,14 @@ import {
 import { addClusterOptions, type ClusterFlags } from '../cluster/options.js';
 import { formatOption, sealBitnamiCommand, type SealFormat } from '../bitnami/seal.js';
 import { ExitError, UsageError, withContext } from '../errors.js';
-import { writeOutput } from '../files.js';
+import { writeOutput } from '../files/user-files.js';
 import type { Io } from '../io.js';
-import { resolveRecipients } from '../keys.js';
-import { describeObject, formatManifests, type InputObject } from '../manifests.js';
-import { adoptLocation, findCandidates, matchingCandidates, readMergeFile, sealedLabel, writeMerged } from '../merge-into.js';
-import { boundLocation, checkRawFlags, checkSecretFlags, readRawValue, readSecretInputs, requireRawLocation, type SealCommandFlags } from '../seal-input.js';
-import type { RegisterCommand } from './context.js';
+import { resolveRecipients } from '../keys/load-keys.js';
+import { describeObject, type InputObject } from '../input/manifests.js';
+import { formatManifests } from '../output/manifests.js';
+import { adoptLocation, findCandidates, matchingCandidates, readMergeFile, sealedLabel, writeMerged } from '../files/merge-into-file.js';
+import { boundLocation, checkRawFlags, checkSecretFlags, readRawValue, readSecretInputs, requireRawLocation, type SealCommandFlags } from '../input/seal-flags.js';
+import type { RegisterCommand } from '../types.js';
 import { collect, inputFileOption, namespaceOption, outputFormatOption, scopeOption, writeFileOption } from './options.js';
 
 interface SealFlags extends SealCommandFlags, ClusterFlags {

@@ -1,9 +1,10 @@
 import { Unsealer, type SecretManifest } from '@sealkit/core';
 import { loadUnsealKeys } from '../bitnami/keys.js';
 import { unsealEither } from '../bitnami/unseal.js';
-import { PRIVATE_FILE_MODE, writeOutput } from '../files.js';
-import { describeObject, formatManifests, parseManifests, readInput, type OutputFormat } from '../manifests.js';
-import type { RegisterCommand } from './context.js';
+import { PRIVATE_FILE_MODE, writeOutput } from '../files/user-files.js';
+import { describeObject, parseManifests, readInput } from '../input/manifests.js';
+import { formatManifests, type OutputFormat } from '../output/manifests.js';
+import type { RegisterCommand } from '../types.js';
 import { collect, inputFileOption, outputFormatOption, writeFileOption } from './options.js';
 
 interface UnsealFlags {

@@ -2,9 +2,9 @@ import { Option } from 'commander';
 import { BITNAMI_API_VERSION, validateBitnamiSealedSecret, validateSealedSecret } from '@sealkit/core';
 import { ExitError, toExitError } from '../errors.js';
 import type { Io } from '../io.js';
-import { describeObject, parseManifests, readInput, type InputObject } from '../manifests.js';
+import { describeObject, parseManifests, readInput, type InputObject } from '../input/manifests.js';
 import { addClusterOptions, type ClusterFlags } from '../cluster/options.js';
-import type { RegisterCommand } from './context.js';
+import type { RegisterCommand } from '../types.js';
 import { inputFileOption } from './options.js';
 
 interface ValidateFlags extends ClusterFlags {

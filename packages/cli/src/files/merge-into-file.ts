@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
-import { ExitError } from './errors.js';
-import { readUserFile, writeFileAtomic } from './files.js';
-import type { Io } from './io.js';
-import { describeObject, type InputObject } from './manifests.js';
-import { applyChanges, parseSealedFile, type Changes, type SealedFile } from './merge.js';
+import { ExitError } from '../errors.js';
+import { readUserFile, writeFileAtomic } from './user-files.js';
+import type { Io } from '../io.js';
+import { describeObject, type InputObject } from '../input/manifests.js';
+import { applyChanges, parseSealedFile, type Changes, type SealedFile } from './set-sealed-values.js';
 
 /**
  * The steps of `seal --merge-into FILE` that do not depend on the sealed format: reading the file,

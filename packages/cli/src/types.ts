@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Io } from '../io.js';
+import type { Io } from './io.js';
 
 /** What a command gets besides its parsed options. */
 export interface CommandContext {

@@ -1,7 +1,7 @@
 import { decodePrivateKeysPem, decodePublicKeysPem, keyId, Keyring } from '@sealkit/core';
-import { ExitError, UsageError, withContext } from './errors.js';
-import type { ClusterFlags } from './cluster/options.js';
-import { readUserFile } from './files.js';
+import { ExitError, UsageError, withContext } from '../errors.js';
+import type { ClusterFlags } from '../cluster/options.js';
+import { readUserFile } from '../files/user-files.js';
 
 /** Where the public keys to seal to come from: `--cert` files or URLs, else the cluster. */
 export interface RecipientOptions {
@@ -17,7 +17,7 @@ const PRIVATE_KEY_PEM = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
 export async function readCertFile(path: string): Promise<Uint8Array[]> {
   const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(path);
   const pem = isUrl
-    ? await (await import('./cluster/cert-url.js')).fetchCertUrl(path)
+    ? await (await import('../cluster/cert-url.js')).fetchCertUrl(path)
     : (await readUserFile(path, '--cert')).toString('utf8');
   // A URL may carry credentials (https://user:pw@host/...): never in a message.
   if (isUrl) path = path.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
@@ -41,8 +41,8 @@ export async function resolveRecipients(options: RecipientOptions): Promise<Uint
     if (options.cluster === undefined) {
       throw new UsageError('--cert is required: sealing offline needs the public key of the cluster', { hint });
     }
-    const { clusterCert } = await import('./cluster/session.js');
-    const { NoClusterError } = await import('./cluster/kubeconfig.js');
+    const { clusterCert } = await import('../cluster/session.js');
+    const { NoClusterError } = await import('../cluster/kubeconfig.js');
     try {
       return (await clusterCert(options.cluster)).keys.slice(0, 1);
     } catch (err) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExitError, UsageError } from './errors.js';
+import { ExitError, UsageError } from '../errors.js';
 import { buildSecret, parseEnvFile, parseLiteral } from './secret-builder.js';
 
 describe('parseLiteral', () => {

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import type { Scope } from '@sealkit/core';
-import { UsageError } from './errors.js';
-import { readUserFile } from './files.js';
-import type { Io } from './io.js';
-import { describeObject, parseManifests, readInput, type InputObject, type OutputFormat } from './manifests.js';
+import { UsageError } from '../errors.js';
+import { readUserFile } from '../files/user-files.js';
+import type { Io } from '../io.js';
+import { describeObject, parseManifests, readInput, type InputObject } from './manifests.js';
+import { type OutputFormat } from '../output/manifests.js';
 import { buildSecret } from './secret-builder.js';
 
 /**

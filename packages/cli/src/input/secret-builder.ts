@@ -1,8 +1,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { SecretManifest } from '@sealkit/core';
-import { ExitError, UsageError } from './errors.js';
-import { readUserFile } from './files.js';
+import { ExitError, UsageError } from '../errors.js';
+import { readUserFile } from '../files/user-files.js';
 
 /** What `sealkit seal NAME --from-*` turns into a Secret (kubectl create secret generic semantics). */
 export interface SecretSource {

@@ -1,6 +1,6 @@
 import type { Scalar } from 'yaml';
 import { ExitError } from '../errors.js';
-import { applyEdits, parseYamlDocuments, rewriteFile, serializeDocuments, setAt, type FileFormat, type TextEdit } from '../file-rewrite.js';
+import { applyEdits, parseYamlDocuments, rewriteFile, serializeDocuments, setAt, type FileFormat, type TextEdit } from './checked-rewrite.js';
 import { yaml } from '../yaml-lazy.js';
 
 /**
@@ -8,7 +8,7 @@ import { yaml } from '../yaml-lazy.js';
  * `sealkit reseal`: the Git diff shows exactly the values that were re-sealed. YAML is edited by
  * splicing the text at the source range of each value; a layout that cannot be spliced (block
  * scalars) falls back to editing the parsed documents, which keeps comments. The checked rewrite
- * itself (JSON, fallback, re-parse) is file-rewrite.ts.
+ * itself (JSON, fallback, re-parse) is checked-rewrite.ts.
  */
 
 /** A SealedSecret found in a file: which document, and where inside it (`[]`, or `['items', 3]` in a List). */

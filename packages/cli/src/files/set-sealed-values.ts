@@ -1,8 +1,8 @@
 import type { Document, Scalar } from 'yaml';
-import { ExitError } from './errors.js';
-import { applyEdits, parseYamlDocuments, rewriteFile, serializeDocuments, type FileFormat, type TextEdit } from './file-rewrite.js';
-import { toYaml } from './manifests.js';
-import { yaml } from './yaml-lazy.js';
+import { ExitError } from '../errors.js';
+import { applyEdits, parseYamlDocuments, rewriteFile, serializeDocuments, type FileFormat, type TextEdit } from './checked-rewrite.js';
+import { toYaml } from '../output/manifests.js';
+import { yaml } from '../yaml-lazy.js';
 
 /**
  * In-place edits of a committed SealedSecret file for `seal --merge-into`.
@@ -12,7 +12,7 @@ import { yaml } from './yaml-lazy.js';
  * edited by splicing the text at the source ranges the `yaml` parser reports for each node;
  * when the layout is unusual (flow mapping, block scalars) we fall back to editing the parsed
  * Document, which keeps comments and values but may re-indent. Either way the result is
- * re-parsed and checked before it is written (file-rewrite.ts).
+ * re-parsed and checked before it is written (files/checked-rewrite.ts).
  */
 
 export interface SealedFile {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { link, lstat, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ExitError } from './errors.js';
-import type { Io } from './io.js';
+import { ExitError } from '../errors.js';
+import type { Io } from '../io.js';
 
 /** Mode for files that hold a private key or plaintext. */
 export const PRIVATE_FILE_MODE = 0o600;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ExitError } from './errors.js';
-import { describeObject, formatManifests, parseManifests } from './manifests.js';
+import { ExitError } from '../errors.js';
+import { describeObject, parseManifests } from './manifests.js';
+import { formatManifests } from '../output/manifests.js';
 
 describe('parseManifests', () => {
   it('flattens Lists, skips empty documents, numbers objects from 1', () => {

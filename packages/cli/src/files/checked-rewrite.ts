@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Document } from 'yaml';
-import { ExitError } from './errors.js';
-import { yaml } from './yaml-lazy.js';
+import { ExitError } from '../errors.js';
+import { yaml } from '../yaml-lazy.js';
 
 /**
  * The checked rewrite that every in-place edit of a user's manifest file goes through

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { parseFile, replaceValues, type ValueChanges } from './edit.js';
+import { parseFile, replaceValues, type ValueChanges } from './replace-sealed-values.js';
 
 const OLD_A = 'AQEAAAAAb2xkQQ==';
 const OLD_B = 'AQEAAAAAb2xkQg==';

@@ -2,8 +2,8 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExitError } from './errors.js';
-import { writeFileAtomic, writeNewFile } from './files.js';
+import { ExitError } from '../errors.js';
+import { writeFileAtomic, writeNewFile } from './user-files.js';
 
 let dir: string;
 beforeAll(async () => {
