@@ -1,36 +1,45 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { registerCert } from './commands/cert.js';
 import type { RegisterCommand } from './types.js';
-import { registerInspect } from './commands/inspect.js';
-import { registerKeygen } from './commands/keygen.js';
-import { registerMigrate } from './commands/migrate.js';
-import { registerRef } from './commands/ref.js';
-import { registerReseal } from './commands/reseal.js';
-import { registerSeal } from './commands/seal.js';
-import { registerUnseal } from './commands/unseal.js';
-import { registerValidate } from './commands/validate.js';
 import { EXIT_OK, EXIT_USAGE, ExitError, formatError, toExitError } from './errors.js';
 import { processIo, type Io } from './io.js';
 
-const COMMANDS: readonly RegisterCommand[] = [
-  registerSeal,
-  registerUnseal,
-  registerKeygen,
-  registerInspect,
-  registerCert,
-  registerValidate,
-  registerReseal,
-  registerMigrate,
-  registerRef,
+/**
+ * Every command, by name, in the order `sealkit --help` lists them. A command's module is imported
+ * only when that command runs (or when the whole tree is needed: help, completion, an unknown
+ * name), because loading every command's code was most of the CLI's start-up time.
+ */
+const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<RegisterCommand>]> = [
+  ['seal', async () => (await import('./commands/seal.js')).registerSeal],
+  ['unseal', async () => (await import('./commands/unseal.js')).registerUnseal],
+  ['keygen', async () => (await import('./commands/keygen.js')).registerKeygen],
+  ['inspect', async () => (await import('./commands/inspect.js')).registerInspect],
+  ['cert', async () => (await import('./commands/cert.js')).registerCert],
+  ['validate', async () => (await import('./commands/validate.js')).registerValidate],
+  ['reseal', async () => (await import('./commands/reseal.js')).registerReseal],
+  ['migrate', async () => (await import('./commands/migrate.js')).registerMigrate],
+  ['ref', async () => (await import('./commands/ref.js')).registerRef],
 ];
+
+/** The global options that may come before the command name. */
+const GLOBAL_FLAGS = new Set(['--debug']);
+
+/** The command named on the command line, when it is one we know and nothing else is asked of the program. */
+function commandNamed(argv: readonly string[]): string | undefined {
+  const first = argv.find((a) => !GLOBAL_FLAGS.has(a));
+  return COMMANDS.some(([name]) => name === first) ? first : undefined;
+}
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-export function buildProgram(io: Io): Command {
+/**
+ * The program with the commands `argv` needs: only the named command when there is one, else all
+ * of them (for help, completion and suggestions). Without `argv`, the whole tree.
+ */
+export async function buildProgram(io: Io, argv?: readonly string[]): Promise<Command> {
   const program = new Command('sealkit')
     .description('sealed Kubernetes Secrets for GitOps: seal offline, commit the ciphertext, the cluster opens it')
     .version(version(), '-V, --version', 'print the version')
@@ -54,7 +63,10 @@ Examples:
   sealkit unseal --key keys/sealkit.key -f db.sealed.yaml`,
     );
   const ctx = { io };
-  for (const register of COMMANDS) register(program, ctx);
+  const named = argv === undefined ? undefined : commandNamed(argv);
+  for (const [name, load] of COMMANDS) {
+    if (named === undefined || named === name) (await load())(program, ctx);
+  }
   return program;
 }
 
@@ -102,7 +114,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   const debug = (end < 0 ? argv : argv.slice(0, end)).includes('--debug');
   let program: Command | undefined;
   try {
-    program = buildProgram(io);
+    program = await buildProgram(io, argv);
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT_OK;
   } catch (err) {
