@@ -6,6 +6,9 @@
 export interface Io {
   readStdin(): Promise<Buffer>;
   readonly stdinIsTTY: boolean;
+  /** Whether stderr is a terminal (progress bars are drawn only there), and its width. */
+  readonly stderrIsTTY?: boolean;
+  readonly stderrColumns?: number;
   writeOut(text: string): void;
   writeErr(text: string): void;
 }
@@ -22,6 +25,8 @@ export function processIo(): Io {
       return Buffer.concat(chunks);
     },
     stdinIsTTY: process.stdin.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
+    stderrColumns: process.stderr.columns,
     writeOut: (text) => void process.stdout.write(text),
     writeErr: (text) => void process.stderr.write(text),
   };

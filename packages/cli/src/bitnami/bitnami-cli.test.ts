@@ -95,11 +95,11 @@ describe('sealkit seal --format bitnami', () => {
     }
   });
 
-  it('refuses a private key, a sealkit public key, and a missing namespace', async () => {
+  it('refuses a private key, a sealkit public key, and a missing namespace (exit 2 from a manifest as from --from-*, like the sealkit format)', async () => {
     expectError(await run(['seal', '--format', 'bitnami', '--cert', key4096], { input: kubectlSecretYaml({ namespace: 'prod' }) }), 1, /private key/);
     const k = await keygen(join(dir, 'sk3'));
     expectError(await run(['seal', '--format', 'bitnami', '--cert', k.pub], { input: kubectlSecretYaml({ namespace: 'prod' }) }), 1, /bare public key/);
-    expectError(await run(['seal', '--format', 'bitnami', '--cert', cert4096], { input: kubectlSecretYaml({}) }), 1, /has no namespace/);
+    expectError(await run(['seal', '--format', 'bitnami', '--cert', cert4096], { input: kubectlSecretYaml({}) }), 2, /has no namespace/);
     expectError(await run(['seal', 'db', '--format', 'bitnami', '--cert', cert4096, '--from-literal', 'a=b']), 2, /has no namespace/);
   });
 });

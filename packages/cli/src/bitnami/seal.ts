@@ -18,7 +18,7 @@ import { writeOutput } from '../files/user-files.js';
 import type { Io } from '../io.js';
 import { describeObject, type InputObject } from '../input/manifests.js';
 import { adoptLocation, findCandidates, matchingCandidates, readMergeFile, sealedLabel, writeMerged } from '../files/merge-into-file.js';
-import { boundLocation, checkRawFlags, checkSecretFlags, readRawValue, readSecretInputs, requireRawLocation, type SealCommandFlags } from '../input/seal-flags.js';
+import { boundLocation, checkRawFlags, checkSecretFlags, readRawValue, readSecretInputs, requireNamespace, requireRawLocation, type SealCommandFlags } from '../input/seal-flags.js';
 import { readBitnamiCert } from './keys.js';
 import { formatBitnamiManifests } from './output.js';
 
@@ -51,7 +51,7 @@ export async function sealBitnamiRaw(io: Io, flags: SealCommandFlags): Promise<v
 }
 
 /** Seals Secret manifests (or the Secret built from --from-*) into Bitnami SealedSecrets. */
-export async function sealBitnamiManifests(io: Io, inputs: readonly InputObject[], flags: SealCommandFlags, building: boolean): Promise<void> {
+export async function sealBitnamiManifests(io: Io, inputs: readonly InputObject[], flags: SealCommandFlags): Promise<void> {
   const cert = await readBitnamiCert(flags.cert ?? []);
   const sealed: BitnamiSealedSecretManifest[] = [];
   for (const input of inputs) {
@@ -64,11 +64,7 @@ export async function sealBitnamiManifests(io: Io, inputs: readonly InputObject[
       });
     }
     const scope = flags.scope ?? annotated;
-    if (scope !== 'cluster' && (secret.metadata.namespace === undefined || secret.metadata.namespace === '')) {
-      const message = `${what} has no namespace; scope ${scopeName(scope)} binds each value to one`;
-      const hint = 'pass -n NAMESPACE (or --scope cluster-wide)';
-      throw building ? new UsageError(message, { hint }) : new ExitError(message, { hint });
-    }
+    requireNamespace(secret.metadata.namespace, scope, what, scopeName);
     sealed.push(withContext(what, () => sealBitnamiSecret(secret, { publicKey: cert.publicKey, ...(flags.scope ? { scope: flags.scope } : {}) })));
   }
   await writeOutput(io, formatBitnamiManifests(sealed, flags.output ?? 'json'), flags.write);
@@ -131,7 +127,7 @@ export async function sealBitnamiCommand(io: Io, nameArg: string | undefined, fl
   await readBitnamiCert(flags.cert ?? []);
   const inputs = await readSecretInputs(io, nameArg, flags, building);
   if (flags.mergeInto !== undefined) return mergeIntoBitnami(io, flags.mergeInto, inputs, flags);
-  return sealBitnamiManifests(io, inputs, flags, building);
+  return sealBitnamiManifests(io, inputs, flags);
 }
 
 /** `--format sealkit|bitnami` of `sealkit seal`. */

@@ -161,9 +161,9 @@ describe('seal: scopes', () => {
     expectError(await run(['seal', '--cert', k.pub, '--scope', 'global']), 2, /--scope/);
   });
 
-  it('strict scope without a namespace anywhere is an error that points at -n', async () => {
+  it('strict scope without a namespace anywhere is a usage error that points at -n, from a manifest as from --from-*', async () => {
     const result = await run(['seal', '--cert', k.pub], { input: kubectlSecretYaml() });
-    expectError(result, 1, /no namespace.*-n NAMESPACE/);
+    expectError(result, 2, /no namespace.*-n NAMESPACE/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
   inspectValue,
@@ -21,12 +22,16 @@ import { resolveRecipients } from '../keys/load-keys.js';
 import { describeObject, type InputObject } from '../input/manifests.js';
 import { formatManifests } from '../output/manifests.js';
 import { adoptLocation, findCandidates, matchingCandidates, readMergeFile, sealedLabel, writeMerged } from '../files/merge-into-file.js';
-import { boundLocation, checkRawFlags, checkSecretFlags, readRawValue, readSecretInputs, requireRawLocation, type SealCommandFlags } from '../input/seal-flags.js';
+import { boundLocation, checkRawFlags, checkSecretFlags, readRawValue, readSecretInputs, requireNamespace, requireRawLocation, type SealCommandFlags } from '../input/seal-flags.js';
+import { sealTree } from '../tree/seal-tree.js';
 import type { RegisterCommand } from '../types.js';
 import { collect, inputFileOption, namespaceOption, outputFormatOption, scopeOption, writeFileOption } from './options.js';
 
 interface SealFlags extends SealCommandFlags, ClusterFlags {
   format?: SealFormat;
+  recursive?: string;
+  inPlace?: boolean;
+  dryRun?: boolean;
 }
 
 const EXAMPLES = `
@@ -51,6 +56,10 @@ Examples:
   # add or replace keys of a committed SealedSecret in place (other values stay byte for byte)
   sealkit seal --cert sealkit.pub --from-literal api-key=abc --merge-into db.sealed.yaml
 
+  # every plaintext Secret manifest under a directory, to NAME.sealed.yaml beside it
+  sealkit seal -R deploy/ --cert sealkit.pub --dry-run
+  sealkit seal -R deploy/ --cert sealkit.pub            # or --in-place
+
   # namespace-wide: the Secret may be renamed inside its namespace
   sealkit seal --cert sealkit.pub --scope namespace -f secret.yaml -o json`;
 
@@ -73,6 +82,9 @@ export const registerSeal: RegisterCommand = (program, { io }) => {
     .option('--type <type>', 'type of the Secret built from --from-* (default Opaque)')
     .option('--raw', 'seal one value from stdin (or --from-file) and print only the sealed string')
     .option('--merge-into <file>', 'add/replace the keys in an existing SealedSecret file, in place')
+    .option('-R, --recursive <dir>', 'seal every plaintext Secret manifest under DIR to NAME.sealed.yaml beside it')
+    .option('--in-place', 'with -R: replace each file by its sealed version instead of writing NAME.sealed.yaml')
+    .option('--dry-run', 'with -R: report what would be sealed; write nothing')
     .addHelpText('after', EXAMPLES)
     .action(async (nameArg: string | undefined, flags: SealFlags, cmd: Command) => {
       await seal(io, nameArg, flags, cmd);
@@ -82,6 +94,10 @@ export const registerSeal: RegisterCommand = (program, { io }) => {
 };
 
 async function seal(io: Io, nameArg: string | undefined, flags: SealFlags, cmd: Command): Promise<void> {
+  if (flags.recursive !== undefined) return sealRecursive(io, nameArg, flags, cmd);
+  for (const [set, flag] of [[flags.inPlace, '--in-place'], [flags.dryRun, '--dry-run']] as const) {
+    if (set === true) throw new UsageError(`${flag} applies to -R DIR`, { hint: 'sealkit seal -R DIR --cert sealkit.pub ' + flag });
+  }
   if (flags.format === 'bitnami') return sealBitnamiCommand(io, nameArg, flags, cmd);
   if (flags.raw === true) {
     checkRawFlags(nameArg, flags, cmd);
@@ -108,10 +124,42 @@ async function seal(io: Io, nameArg: string | undefined, flags: SealFlags, cmd: 
   for (const input of inputs) {
     const what = describeObject(input);
     const secret = withContext(what, () => validateSecret(input.value));
-    requireLocation(secret, scope, what, building);
+    requireNamespace(secret.metadata.namespace, scope, what, (s) => s);
     sealed.push(withContext(what, () => sealSecret(secret, { recipients, scope })));
   }
   await writeOutput(io, formatManifests(sealed, flags.output ?? 'yaml'), flags.write);
+}
+
+/** `-R DIR`: the Secrets come from the files of the tree, and go back into it. */
+async function sealRecursive(io: Io, nameArg: string | undefined, flags: SealFlags, cmd: Command): Promise<void> {
+  const conflicts: Array<[boolean, string]> = [
+    [nameArg !== undefined, 'a NAME argument'],
+    [flags.file !== undefined, '-f'],
+    [flags.write !== undefined, '-w (the sealed files go beside their sources, or --in-place)'],
+    [cmd.getOptionValueSource('output') === 'cli', '-o (each file keeps its format)'],
+    [flags.name !== undefined, '--name'],
+    [(flags.fromLiteral ?? []).length + (flags.fromFile ?? []).length + (flags.fromEnvFile ?? []).length > 0, '--from-*'],
+    [flags.type !== undefined, '--type'],
+    [flags.raw === true, '--raw'],
+    [flags.mergeInto !== undefined, '--merge-into'],
+    [flags.format === 'bitnami', '--format bitnami (-R writes the sealkit format)'],
+  ];
+  for (const [present, what] of conflicts) {
+    if (present) throw new UsageError(`-R cannot be combined with ${what}`, { hint: "see 'sealkit seal --help'" });
+  }
+  const dir = flags.recursive as string;
+  const info = await stat(dir).catch(() => undefined);
+  if (info?.isDirectory() !== true) throw new ExitError(`-R ${dir}: not a directory`);
+  const recipients = await resolveRecipients({ certs: flags.cert ?? [], cluster: flags });
+  const failed = await sealTree(io, {
+    dir,
+    recipients,
+    scope: flags.scope ?? 'strict',
+    namespace: flags.namespace,
+    inPlace: flags.inPlace === true,
+    dryRun: flags.dryRun === true,
+  });
+  if (failed > 0) throw new ExitError(`${failed} file${failed === 1 ? '' : 's'} could not be sealed (listed above)`);
 }
 
 async function sealRaw(io: Io, flags: SealFlags): Promise<void> {
@@ -126,17 +174,6 @@ async function sealRaw(io: Io, flags: SealFlags): Promise<void> {
   }
   const sealed = withContext('--raw', () => sealValue(value, { recipients, scope, ...boundLocation(scope, flags) }));
   await writeOutput(io, `${sealed}\n`, flags.write);
-}
-
-/** Strict and namespace scopes bind the value to a namespace: sealing without one would never open. */
-function requireLocation(secret: SecretManifest, scope: Scope, what: string, building: boolean): void {
-  if (scope === 'cluster') return;
-  const namespace = secret.metadata.namespace;
-  if (typeof namespace !== 'string' || namespace === '') {
-    const message = `${what} has no namespace; --scope ${scope} binds each value to one`;
-    const hint = 'pass -n NAMESPACE (or --scope cluster)';
-    throw building ? new UsageError(message, { hint }) : new ExitError(message, { hint });
-  }
 }
 
 /** The scope the values of an existing SealedSecret were sealed with (values win over the annotation). */
@@ -186,7 +223,7 @@ async function mergeInto(
     });
   }
   const scope = scopeFlag ?? fileScope ?? 'strict';
-  requireLocation(secret, scope, what, false);
+  requireNamespace(secret.metadata.namespace, scope, what, (s) => s);
   const merged = withContext(what, () => mergeIntoSealedSecret(existing, secret, { recipients, scope }));
   const changes = Object.entries(merged.spec.encryptedData).filter(([key, sealed]) => existing.spec.encryptedData[key] !== sealed);
   await writeMerged(io, path, merge, target.index, changes, existing.spec.encryptedData);

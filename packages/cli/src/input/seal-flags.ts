@@ -79,6 +79,18 @@ export function boundLocation(
   };
 }
 
+/**
+ * Strict and namespace scopes bind each value to a namespace: sealing without one would never
+ * open. A usage error (exit 2) whether the Secret came from a manifest or from --from-*, since
+ * either way `-n` is the fix. `scopeName` spells the scope as the format's --scope does.
+ */
+export function requireNamespace(namespace: string | undefined, scope: Scope, what: string, scopeName: (scope: Scope) => string): void {
+  if (scope === 'cluster' || (namespace !== undefined && namespace !== '')) return;
+  throw new UsageError(`${what} has no namespace; scope ${scopeName(scope)} binds each value to one`, {
+    hint: `pass -n NAMESPACE (or --scope ${scopeName('cluster')})`,
+  });
+}
+
 /** The one value `--raw` seals: the single --from-file, else stdin. */
 export async function readRawValue(io: Io, flags: SealCommandFlags): Promise<Buffer> {
   const fromFile = flags.fromFile?.[0];

@@ -1,7 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ExitError, UsageError } from '../errors.js';
+import { listManifestFiles, MANIFEST_FILE, toPosix } from '../files/walk.js';
 import type { RepoFiles } from './detect.js';
 
 /**
@@ -10,21 +11,12 @@ import type { RepoFiles } from './detect.js';
  * the work tree but not re-added is still caught).
  */
 
-/** The files a directory walk looks at; a file named on the command line is read whatever its name. */
-const MANIFEST_FILE = /\.(ya?ml|json)$|(^|\/)Kustomization$/;
-/** Never walked: git's own store and installed dependencies. */
-const SKIPPED_DIRS = new Set(['.git', 'node_modules']);
-
 export interface Source {
   /** Repository paths (relative to `root`, `/` separators) of the files to judge. */
   readonly paths: readonly string[];
   readonly repo: RepoFiles;
   /** Reads one of `paths`. */
   read(path: string): Promise<string>;
-}
-
-function toPosix(path: string): string {
-  return sep === '/' ? path : path.split(sep).join('/');
 }
 
 function git(args: readonly string[], cwd: string): Promise<string> {
@@ -60,14 +52,7 @@ export async function workTreeSource(args: readonly string[], cwd: string): Prom
       files.push(abs);
       continue;
     }
-    const entries = await readdir(abs, { recursive: true, withFileTypes: true });
-    for (const entry of entries) {
-      if (!entry.isFile()) continue;
-      const full = join(entry.parentPath, entry.name);
-      const rel = toPosix(relative(abs, full));
-      if (rel.split('/').some((part) => SKIPPED_DIRS.has(part))) continue;
-      if (MANIFEST_FILE.test(rel)) files.push(full);
-    }
+    files.push(...(await listManifestFiles(abs)));
   }
   const top = await gitTop(cwd);
   const display = (path: string) => {
