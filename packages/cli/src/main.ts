@@ -19,6 +19,8 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
   ['reseal', async () => (await import('./commands/reseal.js')).registerReseal],
   ['migrate', async () => (await import('./commands/migrate.js')).registerMigrate],
   ['ref', async () => (await import('./commands/ref.js')).registerRef],
+  ['set', async () => (await import('./commands/set.js')).registerSet],
+  ['edit', async () => (await import('./commands/edit.js')).registerEdit],
   ['scan', async () => (await import('./commands/scan.js')).registerScan],
   ['hook', async () => (await import('./commands/hook.js')).registerHook],
 ];

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
   inspectValue,
+  keyId,
   mergeIntoSealedSecret,
   parseScope,
   SCOPE_ANNOTATION,
@@ -184,12 +185,35 @@ function existingScope(sealed: SealedSecretManifest, what: string): Scope | unde
   return annotation === undefined ? undefined : withContext(`${what}: annotation ${SCOPE_ANNOTATION}`, () => parseScope(annotation));
 }
 
-async function mergeInto(
+/** Every key id the values of a SealedSecret are sealed for. */
+export function recipientIds(sealed: SealedSecretManifest): Set<string> {
+  const ids = new Set<string>();
+  for (const value of Object.values(sealed.spec.encryptedData)) for (const id of inspectValue(value).keyIds) ids.add(id);
+  return ids;
+}
+
+/**
+ * `set` and `edit` change one value of a SealedSecret in place: it must open where the other
+ * values open (the cluster, and a recovery key if the others carry one), so the keys given must
+ * cover every key id of the existing values.
+ */
+export function requireSameRecipients(existing: SealedSecretManifest, recipients: readonly Uint8Array[], label: string): void {
+  const given = new Set(recipients.map((k) => keyId(k)));
+  const uncovered = [...recipientIds(existing)].filter((id) => !given.has(id));
+  if (uncovered.length > 0) {
+    throw new UsageError(`${label}: its values are also sealed for key id ${uncovered.join(', ')}, which the given keys do not include`, {
+      hint: 'pass that public key with --cert too, so the new values open wherever the others do',
+    });
+  }
+}
+
+export async function mergeInto(
   io: Io,
   path: string,
   inputs: readonly InputObject[],
   recipients: readonly Uint8Array[],
   scopeFlag: Scope | undefined,
+  options: { sameRecipients?: boolean } = {},
 ): Promise<void> {
   if (inputs.length !== 1) {
     throw new ExitError(`--merge-into takes one Secret; the input has ${inputs.length} objects`);
@@ -216,6 +240,7 @@ async function mergeInto(
   const what = describeObject(located);
   const secret = withContext(what, () => validateSecret(located.value));
 
+  if (options.sameRecipients === true) requireSameRecipients(existing, recipients, label);
   const fileScope = existingScope(existing, `${where}: ${label}`);
   if (scopeFlag !== undefined && fileScope !== undefined && scopeFlag !== fileScope) {
     throw new UsageError(`--scope ${scopeFlag} conflicts with the scope "${fileScope}" of ${label} in ${path}`, {

@@ -19,7 +19,7 @@ const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const MAX_KEY_LENGTH = 253;
 
-function checkKey(key: string, flag: string): void {
+export function checkKey(key: string, flag: string): void {
   if (key.length > MAX_KEY_LENGTH || !SECRET_KEY.test(key) || key === '.' || key === '..') {
     throw new UsageError(`${flag}: ${JSON.stringify(key)} is not a valid Secret key`, {
       hint: "keys may contain letters, digits, '-', '_' and '.'",
