@@ -1,10 +1,18 @@
-/** Names the controller shares with users, the CLI and the deploy manifests (docs/operations.md). */
-export const CONTROLLER_NAME = 'sealkit-controller';
-/** fieldManager of every write, so `kubectl get -o yaml --show-managed-fields` says who wrote what. */
-export const FIELD_MANAGER = 'sealkit-controller';
-export const MANAGED_BY_VALUE = 'sealkit';
-/** On a Secret sealkit does not own: "true" lets sealkit take it over. */
-export const OPT_IN_ANNOTATION = 'sealkit.dev/managed';
+/** Names the controller shares with users, the CLI and the deploy manifests: @sealkit/core's (docs/core-api.md). */
+export {
+  CONTROLLER_NAME,
+  DEFAULT_CONTROLLER_NAMESPACE,
+  FIELD_MANAGER,
+  MANAGED_BY_VALUE,
+  OPT_IN_ANNOTATION,
+  PUBLIC_KEYS_CONFIGMAP,
+  CONFIGMAP_CERT_FIELD,
+  CONFIGMAP_KEY_ID_FIELD,
+  CONFIGMAP_ALL_KEYS_FIELD,
+  CONFIGMAP_KEYS_JSON_FIELD,
+  LEASE_NAME,
+  BITNAMI_LEASE_NAME,
+} from '@sealkit/core';
 
 /** Key Secrets (controller namespace only). */
 export const KEY_LABEL = 'sealkit.dev/key';
@@ -15,15 +23,6 @@ export const KEY_SECRET_TYPE = 'sealkit.dev/x25519-key';
 export const KEY_SECRET_PREFIX = 'sealkit-key-';
 export const KEY_PRIVATE_FIELD = 'private.pem';
 export const KEY_PUBLIC_FIELD = 'public.pem';
-
-/** Public keys for everyone (controller namespace; readable by all authenticated users). */
-export const PUBLIC_KEYS_CONFIGMAP = 'sealkit-cert';
-export const CONFIGMAP_CERT_FIELD = 'cert.pem';
-export const CONFIGMAP_KEY_ID_FIELD = 'key-id';
-export const CONFIGMAP_ALL_KEYS_FIELD = 'public-keys.pem';
-export const CONFIGMAP_KEYS_JSON_FIELD = 'keys.json';
-
-export const LEASE_NAME = 'sealkit-controller';
 
 export const SEALED_SECRETS_GROUP_VERSION = 'sealkit.dev/v1alpha1';
 export const SEALED_SECRETS_PATH = '/apis/sealkit.dev/v1alpha1/sealedsecrets';

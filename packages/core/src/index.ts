@@ -1,6 +1,7 @@
 /**
  * @sealkit/core: X25519 keys, the sealed-value format, scopes, manifest types and
- * validation. Pure: no I/O, no Kubernetes client. docs/core-api.md is the contract for
+ * validation, the RemoteSecret/RemoteStore contracts and the names the CLI and the controller
+ * share. Pure: no I/O, no Kubernetes client. docs/core-api.md is the contract for
  * this list; docs/format.md is the normative description of the format.
  */
 export {
@@ -35,6 +36,7 @@ export {
   SEALED_SECRET_API_VERSION,
   SCOPE_ANNOTATION,
   MANAGED_BY_LABEL,
+  isSecretKey,
   validateSecret,
   validateSealedSecret,
   secretValues,
@@ -88,3 +90,89 @@ export type {
   BitnamiUnsealOptions,
   BitnamiToSealkitOptions,
 } from './bitnami/manifests.js';
+// Durations, as every flag and spec field reads them (docs/core-api.md, "Durations").
+export { parseDuration, formatDuration } from './duration.js';
+// Names the controller publishes and the CLI looks up (docs/core-api.md, "Shared names").
+export {
+  CONTROLLER_NAME,
+  DEFAULT_CONTROLLER_NAMESPACE,
+  CONTROLLER_SERVICE_NAME,
+  CONTROLLER_SERVICE_PORT,
+  FIELD_MANAGER,
+  LEASE_NAME,
+  BITNAMI_LEASE_NAME,
+  PUBLIC_KEYS_CONFIGMAP,
+  CONFIGMAP_CERT_FIELD,
+  CONFIGMAP_KEY_ID_FIELD,
+  CONFIGMAP_ALL_KEYS_FIELD,
+  CONFIGMAP_KEYS_JSON_FIELD,
+  MANAGED_BY_VALUE,
+  OPT_IN_ANNOTATION,
+  CONTROLLER_HTTP_PATHS,
+  KEY_ID_HEADER,
+  DROPPED_RECIPIENTS_HEADER,
+  CONVERTED_FROM_HEADER,
+} from './names.js';
+// RemoteSecret / RemoteStore / ClusterRemoteStore (docs/core-api.md, "RemoteSecrets"; docs/remote-secrets.md).
+export {
+  REMOTE_GROUP,
+  REMOTE_VERSION,
+  REMOTE_API_VERSION,
+  REMOTE_SECRET_KIND,
+  REMOTE_STORE_KIND,
+  CLUSTER_REMOTE_STORE_KIND,
+  REMOTE_SECRET_PLURAL,
+  REMOTE_STORE_PLURAL,
+  CLUSTER_REMOTE_STORE_PLURAL,
+  STORE_KINDS,
+  CREATION_POLICIES,
+  DELETION_POLICIES,
+  TEMPLATE_MERGE_POLICIES,
+  KV_VERSIONS,
+  FORCE_SYNC_ANNOTATION,
+  DEFAULT_REFRESH_INTERVAL_MS,
+  MIN_REFRESH_INTERVAL_MS,
+} from './remote/types.js';
+export type {
+  StoreKind,
+  CreationPolicy,
+  DeletionPolicy,
+  TemplateMergePolicy,
+  KvVersion,
+  ObjectMetaLike,
+  OwnerReference,
+  Condition,
+  RemoteRef,
+  RemoteSecretData,
+  RemoteSecretDataFrom,
+  RemoteSecretTemplate,
+  RemoteSecretSpec,
+  SyncedRef,
+  SyncedExtract,
+  RemoteSecretStatus,
+  RemoteSecret,
+  SecretKeyRef,
+  VaultAuthSpec,
+  VaultProviderSpec,
+  LabelSelectorRequirement,
+  LabelSelector,
+  RemoteStoreSpec,
+  RemoteStoreStatus,
+  RemoteStore,
+} from './remote/types.js';
+export { planRemoteSecret, planStore, parseRefreshInterval, selectorMatches, storeKey } from './remote/validate.js';
+export type {
+  PlanOptions,
+  PlannedRef,
+  PlannedExtract,
+  PlannedTemplate,
+  RemoteSecretPlan,
+  SecretKeyLocation,
+  StoreAuthPlan,
+  StorePlan,
+} from './remote/validate.js';
+export { pathSegments, parseKvVersionPin, kvReadPath, mountInfoPath, normalizeMount, notFoundHint } from './remote/kv-path.js';
+export { interpretKvRead, lookupProperty } from './remote/kv-read.js';
+export type { KvReadResult, KvSecret, KvReadOutcome } from './remote/kv-read.js';
+export { TEMPLATE_FILTERS, parseTemplate } from './remote/template.js';
+export type { TemplateFilter, TemplateTerm, TemplateNode, ParsedTemplate } from './remote/template.js';

@@ -65,8 +65,16 @@ export interface SealSecretOptions {
 // Secret data keys: Kubernetes IsConfigMapKey.
 const DATA_KEY = /^[-._a-zA-Z0-9]+$/;
 
+/**
+ * Whether `key` may be a key of a Secret's data (Kubernetes IsConfigMapKey): letters, digits, '-',
+ * '_', '.', at most 253 characters, and not ".", ".." or starting with "..".
+ */
+export function isSecretKey(key: unknown): key is string {
+  return typeof key === 'string' && key.length > 0 && key.length <= 253 && DATA_KEY.test(key) && !key.startsWith('..') && key !== '.';
+}
+
 function checkDataKey(key: string, parent: string): void {
-  if (key.length === 0 || key.length > 253 || !DATA_KEY.test(key) || key === '.' || key === '..' || key.startsWith('..')) {
+  if (!isSecretKey(key)) {
     throw new BadInputError(`${field(parent, key)}: ${q(key)} is not a valid Secret key (letters, digits, '-', '_', '.'; at most 253)`);
   }
 }

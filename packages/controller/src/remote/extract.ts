@@ -2,49 +2,12 @@
 // whole-secret extraction. A referenced key or property that is not there is an error with its own
 // reason, never an empty value (External Secrets Operator issue #1049: a missing key reported as synced).
 
+import { isSecretKey, lookupProperty, type KvSecret } from '@sealkit/core';
 import { RemoteError, Reason } from './errors.js';
-import type { KvVersion } from './types.js';
-import type { VaultReadResult } from './vault-api.js';
 
-/** One KV secret as read. */
-export interface KvSecret {
-  data: Record<string, unknown>;
-  /** KV v2: the version that was read. */
-  version: number | undefined;
-}
-
-/** What a read says: the secret, or why there is none. */
-export type KvReadOutcome =
-  | { found: true; secret: KvSecret }
-  | { found: false; reason: typeof Reason.KeyNotFound | typeof Reason.VersionNotFound; detail: string };
-
-function record(v: unknown): Record<string, unknown> | null {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
-}
-
-/** Interprets a raw read of `key` (for messages) from a KV mount of the given version. */
-export function interpretKvRead(result: VaultReadResult, kvVersion: KvVersion, key: string, pinned?: number): KvReadOutcome {
-  if (kvVersion === 'v1') {
-    if (result.status === 404 || !result.data) return { found: false, reason: Reason.KeyNotFound, detail: `key "${key}" not found` };
-    return { found: true, secret: { data: result.data, version: undefined } };
-  }
-  const meta = record(result.data?.metadata);
-  const version = typeof meta?.version === 'number' ? meta.version : undefined;
-  const inner = record(result.data?.data);
-  const deleted = (typeof meta?.deletion_time === 'string' && meta.deletion_time !== '') || meta?.destroyed === true;
-  if (result.status === 404 || !inner) {
-    if (meta && deleted) {
-      const what = pinned !== undefined ? `version ${pinned}` : `the current version${version !== undefined ? ` (${version})` : ''}`;
-      return { found: false, reason: Reason.VersionNotFound, detail: `${what} of key "${key}" is ${meta.destroyed === true ? 'destroyed' : 'deleted'}` };
-    }
-    if (pinned !== undefined && result.status === 404 && meta === null && result.data === null) {
-      // Vault does not say whether the key or only the version is missing; say both.
-      return { found: false, reason: Reason.KeyNotFound, detail: `key "${key}" (version ${pinned}) not found` };
-    }
-    return { found: false, reason: Reason.KeyNotFound, detail: `key "${key}" not found` };
-  }
-  return { found: true, secret: { data: inner, version } };
-}
+// What a KV read means (response shapes, deleted versions, property lookup) is @sealkit/core's,
+// shared with `sealkit ref --check`; turning it into Secret bytes is here.
+export { interpretKvRead, type KvSecret, type KvReadOutcome } from '@sealkit/core';
 
 /** A Secret value from a KV field: strings as is, everything else as JSON. */
 export function valueBytes(value: unknown): Buffer {
@@ -59,20 +22,8 @@ export function valueBytes(value: unknown): Buffer {
  */
 export function extractProperty(secret: KvSecret, key: string, property: string | undefined): Buffer {
   if (property === undefined || property === '') return Buffer.from(JSON.stringify(secret.data), 'utf8');
-  if (Object.prototype.hasOwnProperty.call(secret.data, property)) return valueBytes(secret.data[property]);
-  if (property.includes('.')) {
-    let cur: unknown = secret.data;
-    let ok = true;
-    for (const part of property.split('.')) {
-      const r = record(cur);
-      if (!r || !Object.prototype.hasOwnProperty.call(r, part)) {
-        ok = false;
-        break;
-      }
-      cur = r[part];
-    }
-    if (ok) return valueBytes(cur);
-  }
+  const found = lookupProperty(secret.data, property);
+  if (found.found) return valueBytes(found.value);
   const available = Object.keys(secret.data).sort();
   throw new RemoteError(
     Reason.PropertyNotFound,
@@ -80,11 +31,8 @@ export function extractProperty(secret: KvSecret, key: string, property: string 
   );
 }
 
-/** Secret data keys allowed by Kubernetes. */
-export const SECRET_KEY_PATTERN = /^[-._a-zA-Z0-9]+$/;
-export function isValidSecretKey(k: string): boolean {
-  return k.length > 0 && k.length <= 253 && SECRET_KEY_PATTERN.test(k);
-}
+/** Secret data keys allowed by Kubernetes (core's rule). */
+export const isValidSecretKey = (k: string): boolean => isSecretKey(k);
 
 /** Every top-level field of a secret as a Secret key (dataFrom.extract). */
 export function extractAll(secret: KvSecret, key: string): Record<string, Buffer> {

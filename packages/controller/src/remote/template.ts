@@ -10,110 +10,15 @@
 // fetched is a TemplateError at render time, never an empty string. Rendering works on bytes, so a
 // value stored base64 in Vault can become a binary Secret key with `b64dec`.
 
+import { parseTemplate as coreParseTemplate, type ParsedTemplate, type TemplateFilter } from '@sealkit/core';
 import { RemoteError, Reason } from './errors.js';
+import { asInvalidSpec } from './kv-path.js';
 
-export const TEMPLATE_FILTERS = ['b64enc', 'b64dec', 'upper', 'lower', 'trim', 'quote'] as const;
-export type TemplateFilter = (typeof TEMPLATE_FILTERS)[number];
+// The language (its syntax and parser) is @sealkit/core's, shared with validation; rendering is here.
+export { TEMPLATE_FILTERS, type ParsedTemplate, type TemplateFilter } from '@sealkit/core';
 
-type Term = { kind: 'ref'; key: string } | { kind: 'lit'; value: string };
-type Node = { kind: 'text'; bytes: Buffer } | { kind: 'action'; term: Term; filters: TemplateFilter[] };
-
-export interface ParsedTemplate {
-  readonly nodes: readonly Node[];
-  /** The keys this template reads. */
-  readonly refs: readonly string[];
-}
-
-const KEY = /^[-._a-zA-Z0-9]+$/;
-
-function syntax(field: string, msg: string): RemoteError {
-  return new RemoteError(Reason.InvalidSpec, `${field}: template ${msg}`);
-}
-
-/** Reads a JSON-style double-quoted literal starting at s[i] === '"'; returns [value, index after]. */
-function readLiteral(s: string, i: number, field: string): [string, number] {
-  let j = i + 1;
-  while (j < s.length) {
-    if (s[j] === '\\') j += 2;
-    else if (s[j] === '"') break;
-    else j++;
-  }
-  if (j >= s.length) throw syntax(field, 'has an unterminated string literal');
-  try {
-    return [JSON.parse(s.slice(i, j + 1)) as string, j + 1];
-  } catch {
-    throw syntax(field, 'has an invalid string literal');
-  }
-}
-
-function parseAction(body: string, field: string): Node {
-  const parts: string[] = [];
-  let term: Term | undefined;
-  let i = 0;
-  const s = body.trim();
-  if (s.startsWith('"')) {
-    const [value, end] = readLiteral(s, 0, field);
-    term = { kind: 'lit', value };
-    i = end;
-  } else {
-    const m = /^\.([-._a-zA-Z0-9]+)/.exec(s);
-    if (!m) throw syntax(field, `action "{{${body.slice(0, 40)}}}" must start with .key or a "string"`);
-    term = { kind: 'ref', key: m[1]! };
-    i = m[0].length;
-  }
-  const rest = s.slice(i).trim();
-  if (rest !== '') {
-    if (!rest.startsWith('|')) throw syntax(field, `expected "|" after ${term.kind === 'ref' ? `.${term.key}` : 'the string'}`);
-    for (const raw of rest.slice(1).split('|')) parts.push(raw.trim());
-  }
-  const filters: TemplateFilter[] = [];
-  for (const f of parts) {
-    if (!(TEMPLATE_FILTERS as readonly string[]).includes(f)) {
-      throw syntax(field, `uses unknown filter "${f.slice(0, 40)}" (known: ${TEMPLATE_FILTERS.join(', ')})`);
-    }
-    filters.push(f as TemplateFilter);
-  }
-  return { kind: 'action', term, filters };
-}
-
-/** Parses a template; `field` names it in errors (e.g. spec.target.template.data.url). */
-export function parseTemplate(text: string, field: string): ParsedTemplate {
-  const nodes: Node[] = [];
-  const refs = new Set<string>();
-  let i = 0;
-  let textStart = 0;
-  while (i < text.length) {
-    if (text.startsWith('{{', i)) {
-      if (i > textStart) nodes.push({ kind: 'text', bytes: Buffer.from(text.slice(textStart, i), 'utf8') });
-      // Find the closing braces, skipping string literals (which may contain "}}").
-      let j = i + 2;
-      let close = -1;
-      while (j < text.length) {
-        if (text[j] === '"') {
-          j = readLiteral(text, j, field)[1];
-          continue;
-        }
-        if (text.startsWith('}}', j)) {
-          close = j;
-          break;
-        }
-        j++;
-      }
-      if (close < 0) throw syntax(field, 'has "{{" without a closing "}}"');
-      const node = parseAction(text.slice(i + 2, close), field);
-      if (node.kind === 'action' && node.term.kind === 'ref') refs.add(node.term.key);
-      nodes.push(node);
-      i = close + 2;
-      textStart = i;
-    } else if (text.startsWith('}}', i)) {
-      throw syntax(field, 'has "}}" without an opening "{{" (write {{ "}}" }} for a literal)');
-    } else {
-      i++;
-    }
-  }
-  if (textStart < text.length) nodes.push({ kind: 'text', bytes: Buffer.from(text.slice(textStart), 'utf8') });
-  return { nodes, refs: [...refs] };
-}
+/** Parses a template; `field` names it in errors (RemoteError InvalidSpec). */
+export const parseTemplate = (text: string, field: string): ParsedTemplate => asInvalidSpec(() => coreParseTemplate(text, field));
 
 const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -141,7 +46,7 @@ function applyFilter(f: TemplateFilter, v: Buffer, field: string): Buffer {
 
 /** Renders a parsed template over the fetched values. */
 export function renderTemplate(t: ParsedTemplate, values: Readonly<Record<string, Buffer>>, field: string): Buffer {
-  const out: Buffer[] = [];
+  const out: Uint8Array[] = [];
   for (const n of t.nodes) {
     if (n.kind === 'text') {
       out.push(n.bytes);
@@ -166,4 +71,3 @@ export function renderTemplate(t: ParsedTemplate, values: Readonly<Record<string
   return Buffer.concat(out);
 }
 
-export { KEY as TEMPLATE_KEY_PATTERN };

@@ -1,194 +1,42 @@
-// The RemoteSecret, RemoteStore and ClusterRemoteStore resources as the controller sees them after
-// validation (validate.ts). The CRDs in deploy/crds/ carry the same shapes as OpenAPI schemas, with
-// no server-side defaults: every default below is applied here, in code, so a manifest applied by
-// Argo CD reads back exactly as written (no permanent diff).
-
-export const REMOTE_GROUP = 'sealkit.dev';
-export const REMOTE_VERSION = 'v1alpha1';
-export const REMOTE_API_VERSION = 'sealkit.dev/v1alpha1';
-export const REMOTE_SECRET_KIND = 'RemoteSecret';
-export const REMOTE_STORE_KIND = 'RemoteStore';
-export const CLUSTER_REMOTE_STORE_KIND = 'ClusterRemoteStore';
-export const REMOTE_SECRET_PLURAL = 'remotesecrets';
-export const REMOTE_STORE_PLURAL = 'remotestores';
-export const CLUSTER_REMOTE_STORE_PLURAL = 'clusterremotestores';
-
-export type StoreKind = typeof REMOTE_STORE_KIND | typeof CLUSTER_REMOTE_STORE_KIND;
-export type CreationPolicy = 'Owner' | 'Merge' | 'Orphan';
-export type DeletionPolicy = 'Retain' | 'Delete';
-export type TemplateMergePolicy = 'Replace' | 'Merge';
-export type KvVersion = 'v1' | 'v2';
-
-/** Changing this annotation's value (e.g. to a timestamp) makes the controller read Vault now. */
-export const FORCE_SYNC_ANNOTATION = 'sealkit.dev/force-sync';
-
-/** Used when spec.refreshInterval is omitted. */
-export const DEFAULT_REFRESH_INTERVAL_MS = 60 * 60 * 1000;
-
-export interface ObjectMetaLike {
-  name?: string;
-  namespace?: string;
-  uid?: string;
-  generation?: number;
-  resourceVersion?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  ownerReferences?: OwnerReference[];
-  deletionTimestamp?: string | Date;
-  [k: string]: unknown;
-}
-
-// The same ownerReference shape the SealedSecret runtime writes.
-export type { OwnerReference } from '../reconcile/views.js';
-import type { OwnerReference } from '../reconcile/views.js';
-
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
-  observedGeneration?: number;
-}
-
-// ---- RemoteSecret ----------------------------------------------------------------------------
-
-export interface RemoteRef {
-  /** Path of the secret relative to the store's mount, e.g. `prod/db`. Never contains the mount. */
-  key: string;
-  /** One field of the secret; omitted = the whole secret as JSON. Dots are literal (no nesting). */
-  property?: string;
-  /** KV v2 version to pin (a positive integer as a string). */
-  version?: string;
-}
-
-export interface RemoteSecretData {
-  secretKey: string;
-  remoteRef: RemoteRef;
-}
-
-export interface RemoteSecretDataFrom {
-  extract: { key: string; version?: string };
-}
-
-export interface RemoteSecretTemplate {
-  type?: string;
-  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-  /** Secret key -> template text, `{{ .secretKey }}` placeholders over the fetched values. */
-  data?: Record<string, string>;
-  /** Replace (default): the Secret holds only template.data; Merge: fetched values plus template.data. */
-  mergePolicy?: TemplateMergePolicy;
-}
-
-export interface RemoteSecretSpec {
-  storeRef: { name: string; kind?: StoreKind };
-  refreshInterval?: string;
-  target?: {
-    name?: string;
-    creationPolicy?: CreationPolicy;
-    deletionPolicy?: DeletionPolicy;
-    template?: RemoteSecretTemplate;
-  };
-  data?: RemoteSecretData[];
-  dataFrom?: RemoteSecretDataFrom[];
-}
-
-/** What was synced, by reference and version; never a value. */
-export interface SyncedRef {
-  secretKey: string;
-  key: string;
-  property?: string;
-  /** The KV v2 version actually read (absent for KV v1). */
-  version?: string;
-}
-export interface SyncedExtract {
-  key: string;
-  version?: string;
-  /** Secret keys this extract produced. */
-  keys: string[];
-}
-
-export interface RemoteSecretStatus {
-  observedGeneration?: number;
-  conditions?: Condition[];
-  /** Last successful fetch from Vault (RFC 3339). */
-  refreshTime?: string;
-  /** resourceVersion of the Secret as last written or verified; lets a restarted controller see edits. */
-  syncedResourceVersion?: string;
-  data?: SyncedRef[];
-  dataFrom?: SyncedExtract[];
-}
-
-export interface RemoteSecret {
-  apiVersion?: string;
-  kind?: string;
-  metadata: ObjectMetaLike;
-  spec: RemoteSecretSpec;
-  status?: RemoteSecretStatus;
-}
-
-// ---- stores ----------------------------------------------------------------------------------
-
-/** A key of a Secret. `namespace` only in a ClusterRemoteStore (a RemoteStore uses its own). */
-export interface SecretKeyRef {
-  name: string;
-  key: string;
-  namespace?: string;
-}
-
-export interface VaultAuthSpec {
-  token?: { secretRef: SecretKeyRef };
-  kubernetes?: {
-    mount?: string;
-    role: string;
-    serviceAccountRef: { name: string; namespace?: string; audiences?: string[] };
-  };
-  appRole?: {
-    mount?: string;
-    roleId?: string;
-    roleIdSecretRef?: SecretKeyRef;
-    secretIdSecretRef: SecretKeyRef;
-  };
-}
-
-export interface VaultProviderSpec {
-  server: string;
-  mount: string;
-  kvVersion?: KvVersion;
-  namespace?: string;
-  /** Base64 of PEM certificates to trust for `server`. */
-  caBundle?: string;
-  caSecretRef?: SecretKeyRef;
-  auth: VaultAuthSpec;
-}
-
-export interface LabelSelectorRequirement {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-  values?: string[];
-}
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: LabelSelectorRequirement[];
-}
-
-export interface RemoteStoreSpec {
-  provider: { vault: VaultProviderSpec };
-  /** ClusterRemoteStore only: which namespaces may use it (absent = all). */
-  namespaceSelector?: LabelSelector;
-}
-
-export interface RemoteStoreStatus {
-  observedGeneration?: number;
-  conditions?: Condition[];
-  /** The KV version in use (as configured or detected). */
-  kvVersion?: KvVersion;
-}
-
-export interface RemoteStore {
-  apiVersion?: string;
-  kind?: string;
-  metadata: ObjectMetaLike;
-  spec: RemoteStoreSpec;
-  status?: RemoteStoreStatus;
-}
+// The RemoteSecret / RemoteStore / ClusterRemoteStore types are @sealkit/core's (shared with
+// `sealkit ref`); this module re-exports them under the names the controller has always used.
+export {
+  REMOTE_GROUP,
+  REMOTE_VERSION,
+  REMOTE_API_VERSION,
+  REMOTE_SECRET_KIND,
+  REMOTE_STORE_KIND,
+  CLUSTER_REMOTE_STORE_KIND,
+  REMOTE_SECRET_PLURAL,
+  REMOTE_STORE_PLURAL,
+  CLUSTER_REMOTE_STORE_PLURAL,
+  FORCE_SYNC_ANNOTATION,
+  DEFAULT_REFRESH_INTERVAL_MS,
+} from '@sealkit/core';
+export type {
+  StoreKind,
+  CreationPolicy,
+  DeletionPolicy,
+  TemplateMergePolicy,
+  KvVersion,
+  ObjectMetaLike,
+  OwnerReference,
+  Condition,
+  RemoteRef,
+  RemoteSecretData,
+  RemoteSecretDataFrom,
+  RemoteSecretTemplate,
+  RemoteSecretSpec,
+  SyncedRef,
+  SyncedExtract,
+  RemoteSecretStatus,
+  RemoteSecret,
+  SecretKeyRef,
+  VaultAuthSpec,
+  VaultProviderSpec,
+  LabelSelectorRequirement,
+  LabelSelector,
+  RemoteStoreSpec,
+  RemoteStoreStatus,
+  RemoteStore,
+} from '@sealkit/core';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RemoteError } from './errors.js';
-import { kvReadPath, mountInfoPath, normalizeMount, notFoundHint, parseKvVersionPin } from './kv-path.js';
+import { BadInputError } from '../errors.js';
+import { kvReadPath, mountInfoPath, normalizeMount, notFoundHint, parseKvVersionPin, pathSegments } from './kv-path.js';
 
 describe('kvReadPath', () => {
   it('puts /data/ after the mount for KV v2 and nothing for KV v1', () => {
@@ -24,10 +24,11 @@ describe('kvReadPath', () => {
   });
 
   it('rejects empty, dot and dot-dot segments and query characters', () => {
-    for (const key of ['', '/', 'a//b', 'a/../b', './a', 'a?version=1', 'a#b']) {
-      expect(() => kvReadPath('secret', key, 'v2'), key).toThrow(RemoteError);
+    for (const key of ['', '/', 'a//b', 'a/../b', './a', 'a/.', 'a?version=1', 'a#b', 'a\nb', 'a\u0000b']) {
+      expect(() => kvReadPath('secret', key, 'v2'), key).toThrow(BadInputError);
     }
-    expect(() => kvReadPath('se//cret', 'a', 'v2')).toThrow(/mount/);
+    expect(() => kvReadPath('se//cret', 'a', 'v2')).toThrow(/^mount /);
+    expect(() => kvReadPath('secret', 'a/../b', 'v2')).toThrow(/^key /);
   });
 
   it('refuses a version pin on a KV v1 mount', () => {
@@ -36,12 +37,28 @@ describe('kvReadPath', () => {
   });
 });
 
+describe('pathSegments', () => {
+  it('splits on slashes after trimming the outer ones, and names the field in errors', () => {
+    expect(pathSegments('/team/kv/', 'spec.x')).toEqual(['team', 'kv']);
+    expect(pathSegments('a', 'spec.x')).toEqual(['a']);
+    // Dots inside a segment, spaces and percent signs are ordinary characters (encoded later).
+    expect(pathSegments('a.b/..c/d e/%', 'spec.x')).toEqual(['a.b', '..c', 'd e', '%']);
+    expect(() => pathSegments('//', '--mount')).toThrow('--mount is empty');
+    expect(() => pathSegments('a/../b', '--key')).toThrow('--key "a/../b" has an empty, "." or ".." segment');
+    // Control characters are escaped in the message, which stays one line.
+    expect(() => pathSegments('a\nb', '--key')).toThrow('--key "a\\nb" contains a character not allowed in a Vault path');
+  });
+});
+
 describe('parseKvVersionPin', () => {
   it('accepts positive integers only', () => {
     expect(parseKvVersionPin(undefined, 'v')).toBeUndefined();
     expect(parseKvVersionPin('', 'v')).toBeUndefined();
     expect(parseKvVersionPin('7', 'v')).toBe(7);
-    for (const bad of ['0', '-1', '1.5', 'latest', '01', ' 2']) expect(() => parseKvVersionPin(bad, 'spec.x'), bad).toThrow(/spec.x/);
+    expect(parseKvVersionPin('9999999999', 'v')).toBe(9_999_999_999);
+    for (const bad of ['0', '-1', '1.5', 'latest', '01', ' 2', '2 ', '1e3', '99999999999']) {
+      expect(() => parseKvVersionPin(bad, 'spec.x'), bad).toThrow(`spec.x must be a positive integer (a KV v2 version), got ${JSON.stringify(bad)}`);
+    }
   });
 });
 
