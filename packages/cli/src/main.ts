@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import type { RegisterCommand } from './types.js';
 import { EXIT_OK, EXIT_USAGE, ExitError, formatError, toExitError } from './errors.js';
 import { processIo, type Io } from './io.js';
@@ -48,6 +48,10 @@ export async function buildProgram(io: Io, argv?: readonly string[]): Promise<Co
     .description('sealed Kubernetes Secrets for GitOps: seal offline, commit the ciphertext, the cluster opens it')
     .version(version(), '-V, --version', 'print the version')
     .option('--debug', 'print stack traces on errors')
+    // Program options only before the subcommand: otherwise `sealkit ref ... --version 2` printed the
+    // version and exited 0, writing nothing. --debug, the one option allowed anywhere, is added to
+    // every subcommand below.
+    .enablePositionalOptions()
     .helpOption('-h, --help', 'show help')
     .helpCommand('help [command]', 'show help for a command')
     .showSuggestionAfterError(true)
@@ -71,6 +75,7 @@ Examples:
   for (const [name, load] of COMMANDS) {
     if (named === undefined || named === name) (await load())(program, ctx);
   }
+  for (const command of program.commands) command.addOption(new Option('--debug', 'print stack traces on errors').hideHelp());
   return program;
 }
 

@@ -7,6 +7,7 @@ import {
   MANAGED_BY_LABEL,
   SCOPE_ANNOTATION,
   SEALED_SECRET_API_VERSION,
+  isSecretKey,
   mergeIntoSealedSecret,
   sealSecret,
   secretValues,
@@ -337,5 +338,12 @@ describe('unsealSealedSecret', () => {
     const sealed = sealSecret(kubectlSecret(), seal);
     delete sealed.metadata.namespace;
     expectError(() => unsealSealedSecret(sealed, unsealer), ScopeMismatchError);
+  });
+});
+
+describe('isSecretKey', () => {
+  it('follows Kubernetes IsConfigMapKey', () => {
+    for (const key of ['password', 'tls.crt', 'A-b_c.9', '.env', 'a..b', 'x'.repeat(253)]) expect(isSecretKey(key), key).toBe(true);
+    for (const key of ['', '.', '..', '..x', 'a b', 'a/b', 'ü', 'x'.repeat(254), 5, undefined]) expect(isSecretKey(key), String(key)).toBe(false);
   });
 });

@@ -1,4 +1,19 @@
-import { decodePublicKeysPem, keyId, SCOPES, type Scope, type ValueVerdict, type VerifyAnswer } from '@sealkit/core';
+import {
+  CONFIGMAP_CERT_FIELD,
+  CONTROLLER_HTTP_PATHS,
+  CONTROLLER_SERVICE_NAME,
+  CONTROLLER_SERVICE_PORT,
+  DEFAULT_CONTROLLER_NAMESPACE,
+  DROPPED_RECIPIENTS_HEADER,
+  KEY_ID_HEADER,
+  PUBLIC_KEYS_CONFIGMAP,
+  decodePublicKeysPem,
+  keyId,
+  SCOPES,
+  type Scope,
+  type ValueVerdict,
+  type VerifyAnswer,
+} from '@sealkit/core';
 import { ExitError, withContext } from '../errors.js';
 import { describeStatus, statusReason, type ApiClient, type ApiResponse } from './api.js';
 
@@ -17,12 +32,13 @@ export interface ControllerRef {
   readonly port: string;
 }
 
-export const DEFAULT_CONTROLLER_NAMESPACE = 'sealkit';
-export const DEFAULT_CONTROLLER_NAME = 'sealkit-controller';
-export const DEFAULT_CONTROLLER_PORT = 'http';
+// The controller's names are @sealkit/core's (the controller publishes under the same ones).
+export { DEFAULT_CONTROLLER_NAMESPACE };
+export const DEFAULT_CONTROLLER_NAME = CONTROLLER_SERVICE_NAME;
+export const DEFAULT_CONTROLLER_PORT = CONTROLLER_SERVICE_PORT;
 /** The controller publishes its public keys here, readable by every authenticated user. */
-export const CERT_CONFIGMAP = 'sealkit-cert';
-export const CERT_CONFIGMAP_FIELD = 'cert.pem';
+export const CERT_CONFIGMAP = PUBLIC_KEYS_CONFIGMAP;
+export const CERT_CONFIGMAP_FIELD = CONFIGMAP_CERT_FIELD;
 
 const seg = (s: string) => encodeURIComponent(s);
 
@@ -129,7 +145,7 @@ export async function fetchClusterCert(client: ApiClient, ref: ControllerRef): P
   const svcName = `service ${ref.namespace}/${ref.name}:${ref.port} (API server proxy)`;
   const proxied = await client.request({
     method: 'GET',
-    path: serviceProxyPath(ref, '/v1/cert.pem'),
+    path: serviceProxyPath(ref, CONTROLLER_HTTP_PATHS.cert),
     accept: 'application/x-pem-file, text/plain;q=0.5',
   });
   if (proxied.status === 401) throw unauthorized(client, proxied);
@@ -203,7 +219,7 @@ async function proxyError(client: ApiClient, res: ApiResponse, ref: ControllerRe
 
 /** Asks the controller whether every value of one SealedSecret opens in this cluster. */
 export async function verifyOnCluster(client: ApiClient, ref: ControllerRef, manifest: object, what: string): Promise<VerifyAnswer> {
-  const res = await postToController(client, ref, '/v1/verify', JSON.stringify(manifest));
+  const res = await postToController(client, ref, CONTROLLER_HTTP_PATHS.verify, JSON.stringify(manifest));
   if (res.status === 200 || res.status === 409) {
     const answer = parseVerifyAnswer(res.body);
     if (answer !== undefined) return answer;
@@ -217,7 +233,7 @@ export type ResealResult =
 
 /** Asks the controller to re-seal one SealedSecret to its active key. Only ciphertext travels. */
 export async function resealOnCluster(client: ApiClient, ref: ControllerRef, manifest: object, what: string): Promise<ResealResult> {
-  const res = await postToController(client, ref, '/v1/reseal', JSON.stringify(manifest));
+  const res = await postToController(client, ref, CONTROLLER_HTTP_PATHS.reseal, JSON.stringify(manifest));
   if (res.status === 409) {
     const answer = parseVerifyAnswer(res.body);
     if (answer !== undefined) return { ok: false, answer };
@@ -234,8 +250,8 @@ export async function resealOnCluster(client: ApiClient, ref: ControllerRef, man
         const v = res.headers[name];
         return typeof v === 'string' ? v : undefined;
       };
-      const id = header('x-sealkit-key-id');
-      const dropped = (header('x-sealkit-dropped-recipients') ?? '').split(',').map((s) => s.trim()).filter((s) => /^[0-9a-f]+$/.test(s));
+      const id = header(KEY_ID_HEADER.toLowerCase());
+      const dropped = (header(DROPPED_RECIPIENTS_HEADER.toLowerCase()) ?? '').split(',').map((s) => s.trim()).filter((s) => /^[0-9a-f]+$/.test(s));
       return { ok: true, manifest: parsed as Record<string, unknown>, ...(id !== undefined && /^[0-9a-f]+$/.test(id) ? { keyId: id } : {}), droppedRecipients: dropped };
     }
     throw new ExitError(`${what}: POST /v1/reseal answered 200 without a SealedSecret in JSON`);

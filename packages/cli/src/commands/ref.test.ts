@@ -69,16 +69,73 @@ describe('ref', () => {
     expectError(await run(['ref', 'db', '-n', 'p', '--key', 'k', '--property', 'p']), 2, '--store is required');
     expectError(await run([...base]), 2, 'no data');
     expectError(await run([...base, '--property', 'p']), 2, '--property must follow a --key');
+    expectError(await run([...base, '--key-version', '2']), 2, '--key-version must follow a --key or --extract');
+    expectError(await run([...base, '--extract', 'a', '--property', 'p']), 2, '--property must follow a --key (an --extract takes every field)');
+    expectError(await run([...base, '--key', 'a', '--key-version', '1', '--key-version', '2', '--property', 'p']), 2, '--key-version given twice for a');
     expectError(await run([...base, '--key', 'prod/db']), 2, /--key prod\/db has no --property.*--extract prod\/db/);
-    expectError(await run([...base, '--key', 'a', '--property', 'x', '--key', 'b', '--property', 'x']), 2, 'given twice');
-    expectError(await run([...base, '--key', 'a', '--property', 'bad key']), 2, 'not a valid Secret key');
-    expectError(await run([...base, '--key', 'a/../b', '--property', 'p']), 2, 'not a valid Vault path');
-    expectError(await run([...base, '--key', 'a', '--property', 'p', '--key-version', 'latest']), 2, 'positive integer');
-    expectError(await run([...base, '--key', 'a', '--property', 'p', '--refresh', '1 hour']), 2, 'not a duration');
-    expectError(await run([...base, '--key', 'a', '--property', 'p', '--creation-policy', 'None']), 2, 'Owner, Orphan, Merge');
-    expectError(await run(['ref', 'Bad_Name', '-n', 'p', '--store', 'v', '--key', 'a', '--property', 'p']), 2, 'not a valid object name');
-    expectError(await run([...base, '--key', 'a', '--property', 'p', '--mount', 'kv']), 2, 'only apply with --check');
+    expectError(await run([...base, '--key', 'a', '--property', '=x']), 2, '--property "=x": the property name is empty');
+    expectError(await run([...base, '--key', 'a', '--property', 'bad key']), 2, /"bad key" is not a valid Secret key.*--property bad key=KEY/);
     expectError(await run(['ref']), 2, 'nothing to do');
+  });
+
+  // Every rule of the manifest is core's planRemoteSecret, the controller's own check; its message
+  // names the flag the field came from.
+  it('checks the manifest with the controller\'s rules, naming the flag', async () => {
+    const cases: [string[], string][] = [
+      [['ref', 'Bad_Name', '-n', 'p', '--store', 'v', '--key', 'a', '--property', 'p'], 'NAME "Bad_Name" is not a valid object name'],
+      [['ref', 'db', '-n', 'Prod', '--store', 'v', '--key', 'a', '--property', 'p'], '-n/--namespace "Prod" is not a valid namespace'],
+      [['ref', 'db', '-n', 'p', '--store', 'My_Store', '--key', 'a', '--property', 'p'], '--store "My_Store" is not a valid object name'],
+      [[...base, '--key', 'a', '--property', 'x', '--key', 'b', '--property', 'x'], '--property "x" appears twice'],
+      [[...base, '--key', 'a/../b', '--property', 'p'], '--key "a/../b" has an empty, "." or ".." segment'],
+      [[...base, '--key', 'a?version=2', '--property', 'p'], '--key "a?version=2" contains a character not allowed in a Vault path'],
+      [[...base, '--extract', '//'], '--extract is empty'],
+      [[...base, '--key', 'a', '--property', 'p', '--key-version', 'latest'], '--key-version must be a positive integer (a KV v2 version), got "latest"'],
+      [[...base, '--extract', 'a', '--key-version', '0'], '--key-version must be a positive integer (a KV v2 version), got "0"'],
+      [[...base, '--key', 'a', '--property', 'p', '--refresh', '1 hour'], '--refresh: "1 hour" is not a duration (e.g. 1h30m, 90s, 500ms, 30d; 0 for none)'],
+      [[...base, '--key', 'a', '--property', 'p', '--refresh', '500ms'], '--refresh must be 0 (fetch once) or at least 1s, got "500ms"'],
+      [[...base, '--key', 'a', '--property', 'p', '--creation-policy', 'None'], '--creation-policy must be one of Owner, Merge, Orphan (got "None")'],
+      [[...base, '--key', 'a', '--property', 'p', '--deletion-policy', 'Orphan'], '--deletion-policy must be one of Retain, Delete (got "Orphan")'],
+      [[...base, '--key', 'a', '--property', 'p', '--target', 'Db'], '--target "Db" is not a valid object name'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await run(args);
+      expectError(r, 2, message);
+      expect(r.stdout, args.join(' ')).toBe('');
+    }
+  });
+
+  it('takes every duration the controller takes, days included', async () => {
+    for (const refresh of ['0', '1s', '1h30m', '1.5h', '2d']) {
+      const r = await run([...base, '--key', 'a', '--property', 'p', '--refresh', refresh, '-o', 'json']);
+      expectOk(r);
+      expect(JSON.parse(r.stdout).spec.refreshInterval).toBe(refresh);
+    }
+  });
+
+  it('--version is not a flag of ref: a usage error that points at --key-version, nothing written', async () => {
+    const out = join(dir, 'version.yaml');
+    const r = await run([...base, '--key', 'prod/db', '--property', 'password', '--version', '2', '-w', out]);
+    expectError(r, 2, 'ref has no --version: pin a KV v2 version with --key-version N');
+    expect(r.stdout).toBe('');
+    expect(await listDir(dir)).not.toContain('version.yaml');
+    // The top-level flag still prints the version; other subcommands reject it as unknown.
+    const top = await run(['--version']);
+    expectOk(top);
+    expect(top.stdout).toMatch(/^\d+\.\d+\.\d+/);
+    expectError(await run(['seal', '--version']), 2, "unknown option '--version'");
+  });
+
+  it('--help names --key-version and how groups work', async () => {
+    const r = await run(['ref', '--help']);
+    expectOk(r);
+    expect(r.stdout).toContain('--key-version <n>');
+    expect(r.stdout).toContain('--property/--key-version');
+    // The hidden --version of ref (there only to point at --key-version) is not advertised.
+    expect(r.stdout.replace(/--(key|kv)-version/g, '')).not.toContain('--version');
+  });
+
+  it('--mount and --kv-version without --check are usage errors', async () => {
+    expectError(await run([...base, '--key', 'a', '--property', 'p', '--mount', 'kv']), 2, 'only apply with --check');
   });
 
   it('--check needs VAULT_ADDR and VAULT_TOKEN and prints nothing else without them', async () => {

@@ -1,7 +1,27 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Command } from 'commander';
-import { ExitError, UsageError } from '../errors.js';
+import {
+  BadInputError,
+  CLUSTER_REMOTE_STORE_KIND,
+  CREATION_POLICIES,
+  DELETION_POLICIES,
+  REMOTE_API_VERSION,
+  REMOTE_SECRET_KIND,
+  interpretKvRead,
+  isSecretKey,
+  kvReadPath,
+  lookupProperty,
+  mountInfoPath,
+  normalizeMount,
+  notFoundHint,
+  pathSegments,
+  planRemoteSecret,
+  type KvReadOutcome,
+  type KvVersion,
+  type RemoteSecretPlan,
+} from '@sealkit/core';
+import { Option } from 'commander';
+import { ExitError, UsageError, withContext } from '../errors.js';
 import { writeOutput } from '../files/user-files.js';
 import type { Io } from '../io.js';
 import { describeObject, parseManifests, readInput } from '../input/manifests.js';
@@ -13,14 +33,10 @@ import { inputFileOption, namespaceOption, outputFormatOption, writeFileOption }
 // them), and with --check resolves the references against Vault with the user's own
 // VAULT_ADDR/VAULT_TOKEN, reporting which keys and properties exist, never their values.
 //
-// The KV path rules below are the controller's (packages/controller/src/remote/kv-path.ts): the key
-// is relative to the mount, KV v2 reads are <mount>/data/<key>, nothing is ever searched for "data".
-// They are repeated here because the CLI and the controller never import each other.
-
-const API_VERSION = 'sealkit.dev/v1alpha1';
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
-const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DURATION = /^(0|([0-9]+(\.[0-9]+)?(ms|s|m|h))+)$/;
+// Every rule is @sealkit/core's, the same the controller applies: the manifest is checked with
+// planRemoteSecret before it is written or checked against Vault, and the Vault paths and the
+// meaning of a read (key relative to the mount, KV v2 reads at <mount>/data/<key>, nothing ever
+// searched for "data", dotted properties) are core's kvReadPath / interpretKvRead / lookupProperty.
 
 interface RefFlags {
   namespace?: string;
@@ -70,15 +86,16 @@ export const registerRef: RegisterCommand = (program, { io }) => {
     .addOption(namespaceOption())
     .option('--store <name>', 'the RemoteStore (or, with --cluster-store, ClusterRemoteStore) to read through')
     .option('--cluster-store', 'the store is a ClusterRemoteStore')
-    .option('--key <path>', 'a Vault key, relative to the mount; starts a group for --property/--version')
+    .option('--key <path>', 'a Vault key, relative to the mount; starts a group for --property/--key-version')
     .option('--property <name[=secretKey]>', 'a field of the last --key, stored as secretKey (default: name)')
-    // Not --version: the program's own -V/--version would take it.
     .option('--key-version <n>', 'pin the last --key or --extract to this KV v2 version')
+    // Not --version (that is `sealkit --version`): a hidden option, so the mistake gets a pointer.
+    .addOption(new Option('--version [n]').hideHelp())
     .option('--extract <path>', 'take every field of this Vault key as Secret keys')
-    .option('--refresh <duration>', 'how often to read Vault again, e.g. 1h, 30m ("0": fetch once; controller default 1h)')
+    .option('--refresh <duration>', 'how often to read Vault again, e.g. 1h, 30m, 1d ("0": fetch once; at least 1s; controller default 1h)')
     .option('--target <name>', 'name of the Secret to write (default: NAME)')
-    .option('--creation-policy <policy>', 'Owner (default), Orphan or Merge')
-    .option('--deletion-policy <policy>', 'Retain (default) or Delete, when every referenced key is gone from Vault')
+    .option('--creation-policy <policy>', `${CREATION_POLICIES.join(', ')} (default ${CREATION_POLICIES[0]})`)
+    .option('--deletion-policy <policy>', `${DELETION_POLICIES.join(' or ')} (default ${DELETION_POLICIES[0]}), when every referenced key is gone from Vault`)
     .option('--type <type>', 'type of the Secret written (default Opaque)')
     .addOption(inputFileOption())
     .addOption(writeFileOption())
@@ -94,6 +111,11 @@ export const registerRef: RegisterCommand = (program, { io }) => {
     if (!g) throw new UsageError(`${flag} must follow a --key${flag === '--key-version' ? ' or --extract' : ''}`, { hint: "see 'sealkit ref --help'" });
     return g;
   };
+  cmd.on('option:version', () => {
+    throw new UsageError('ref has no --version: pin a KV v2 version with --key-version N after its --key or --extract', {
+      hint: "'sealkit --version' prints the version of sealkit",
+    });
+  });
   cmd.on('option:key', (v: string) => groups.push({ kind: 'key', key: v, properties: [] }));
   cmd.on('option:extract', (v: string) => groups.push({ kind: 'extract', key: v, properties: [] }));
   cmd.on('option:property', (v: string) => {
@@ -103,7 +125,7 @@ export const registerRef: RegisterCommand = (program, { io }) => {
     const property = eq < 0 ? v : v.slice(0, eq);
     const secretKey = eq < 0 ? v : v.slice(eq + 1);
     if (property === '') throw new UsageError(`--property "${v}": the property name is empty`);
-    if (!SECRET_KEY.test(secretKey)) {
+    if (!isSecretKey(secretKey)) {
       throw new UsageError(`--property "${v}": "${secretKey}" is not a valid Secret key (letters, digits, '-', '_', '.')`, {
         hint: `name the Secret key: --property ${property}=KEY`,
       });
@@ -112,7 +134,7 @@ export const registerRef: RegisterCommand = (program, { io }) => {
   });
   cmd.on('option:key-version', (v: string) => {
     const g = last('--key-version');
-    if (!/^[1-9][0-9]*$/.test(v)) throw new UsageError(`--key-version "${v}" must be a positive integer (a KV v2 version)`);
+    // Its syntax is checked with the whole manifest (planRemoteSecret), by the controller's rule.
     if (g.version !== undefined) throw new UsageError(`--key-version given twice for ${g.key}`);
     g.version = v;
   });
@@ -124,9 +146,12 @@ export const registerRef: RegisterCommand = (program, { io }) => {
 async function ref(io: Io, name: string | undefined, flags: RefFlags, groups: RefGroup[]): Promise<void> {
   const building = name !== undefined || groups.length > 0;
   let manifests: Record<string, unknown>[];
+  let plans: RemoteSecretPlan[];
   if (building) {
     if (flags.file !== undefined) throw new UsageError('-f reads RemoteSecret manifests to --check; it cannot be combined with NAME or --key/--extract');
-    manifests = [buildManifest(name, flags, groups)];
+    const manifest = buildManifest(name, flags, groups);
+    manifests = [manifest];
+    plans = [planFromFlags(manifest)];
   } else {
     if (!flags.check) {
       throw new UsageError('nothing to do: give NAME with --key/--property or --extract, or --check with -f FILE', { hint: "see 'sealkit ref --help'" });
@@ -135,17 +160,21 @@ async function ref(io: Io, name: string | undefined, flags: RefFlags, groups: Re
       if (flags[f] !== undefined) throw new UsageError(`--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} builds a manifest; it needs NAME and --key/--extract`);
     }
     const { source, data } = await readInput(io, { file: flags.file }, 'RemoteSecret manifests');
-    manifests = parseManifests(data, source).map((o) => {
+    const objects = parseManifests(data, source);
+    manifests = objects.map((o) => {
       const v = o.value as Record<string, unknown> | null;
-      if (!v || v.kind !== 'RemoteSecret') throw new ExitError(`${describeObject(o)} is not a RemoteSecret`);
+      if (!v || v.kind !== REMOTE_SECRET_KIND) throw new ExitError(`${describeObject(o)} is not a RemoteSecret`);
       return v;
     });
+    // The controller's own check, so a manifest that would fail in the cluster fails here first.
+    // A manifest without a namespace gets the one it would be applied to (-n, else "default").
+    plans = objects.map((o) => withContext(describeObject(o), () => planRemoteSecret(o.value, { namespace: flags.namespace ?? 'default' })));
   }
   if (flags.check !== true && (flags.mount !== undefined || flags.kvVersion !== undefined)) {
     throw new UsageError('--mount and --kv-version only apply with --check');
   }
   if (flags.check) {
-    const ok = await check(io, manifests, flags);
+    const ok = await check(io, plans, flags);
     if (!ok) throw new ExitError('some references do not resolve in Vault (see above)', { hint: 'fix the key or property names, or the Vault policy of your token' });
     if (!building) return;
   }
@@ -155,15 +184,12 @@ async function ref(io: Io, name: string | undefined, flags: RefFlags, groups: Re
 
 function buildManifest(name: string | undefined, flags: RefFlags, groups: RefGroup[]): Record<string, unknown> {
   if (name === undefined) throw new UsageError('a NAME is required', { hint: 'sealkit ref NAME -n NAMESPACE --store STORE --key PATH --property NAME' });
-  if (!DNS_NAME.test(name) || name.length > 253) throw new UsageError(`"${name}" is not a valid object name (lowercase letters, digits, '-', '.')`);
   if (flags.namespace === undefined) throw new UsageError('-n/--namespace is required: a RemoteSecret lives in the namespace of its Secret');
   if (flags.store === undefined) throw new UsageError('--store is required', { hint: 'name the RemoteStore (or ClusterRemoteStore with --cluster-store) that reaches Vault' });
   if (groups.length === 0) throw new UsageError('no data: add --key PATH --property NAME, or --extract PATH');
   const data: Record<string, unknown>[] = [];
   const dataFrom: Record<string, unknown>[] = [];
-  const seen = new Set<string>();
   for (const g of groups) {
-    checkPath(g.key, g.kind === 'key' ? '--key' : '--extract');
     if (g.kind === 'extract') {
       dataFrom.push({ extract: { key: g.key, ...(g.version ? { version: g.version } : {}) } });
       continue;
@@ -172,31 +198,21 @@ function buildManifest(name: string | undefined, flags: RefFlags, groups: RefGro
       throw new UsageError(`--key ${g.key} has no --property`, { hint: `add --property NAME after it, or use --extract ${g.key} to take every field` });
     }
     for (const p of g.properties) {
-      if (seen.has(p.secretKey)) throw new UsageError(`the Secret key "${p.secretKey}" is given twice`, { hint: 'rename one: --property NAME=OTHER_KEY' });
-      seen.add(p.secretKey);
       data.push({ secretKey: p.secretKey, remoteRef: { key: g.key, property: p.property, ...(g.version ? { version: g.version } : {}) } });
     }
   }
-  if (flags.refresh !== undefined && !DURATION.test(flags.refresh)) throw new UsageError(`--refresh "${flags.refresh}" is not a duration (e.g. 1h, 30m, 90s, 0)`);
-  const policy = (v: string | undefined, flag: string, allowed: string[]) => {
-    if (v !== undefined && !allowed.includes(v)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}`);
-    return v;
-  };
-  const creationPolicy = policy(flags.creationPolicy, '--creation-policy', ['Owner', 'Orphan', 'Merge']);
-  const deletionPolicy = policy(flags.deletionPolicy, '--deletion-policy', ['Retain', 'Delete']);
-  if (flags.target !== undefined && !DNS_NAME.test(flags.target)) throw new UsageError(`--target "${flags.target}" is not a valid Secret name`);
   // Only what was asked for: no defaults written, so the manifest reads back unchanged (GitOps diffs).
   const target: Record<string, unknown> = {};
   if (flags.target !== undefined) target.name = flags.target;
-  if (creationPolicy !== undefined) target.creationPolicy = creationPolicy;
-  if (deletionPolicy !== undefined) target.deletionPolicy = deletionPolicy;
+  if (flags.creationPolicy !== undefined) target.creationPolicy = flags.creationPolicy;
+  if (flags.deletionPolicy !== undefined) target.deletionPolicy = flags.deletionPolicy;
   if (flags.type !== undefined) target.template = { type: flags.type };
   return {
-    apiVersion: API_VERSION,
-    kind: 'RemoteSecret',
+    apiVersion: REMOTE_API_VERSION,
+    kind: REMOTE_SECRET_KIND,
     metadata: { name, namespace: flags.namespace },
     spec: {
-      storeRef: { name: flags.store, ...(flags.clusterStore ? { kind: 'ClusterRemoteStore' } : {}) },
+      storeRef: { name: flags.store, ...(flags.clusterStore ? { kind: CLUSTER_REMOTE_STORE_KIND } : {}) },
       ...(flags.refresh !== undefined ? { refreshInterval: flags.refresh } : {}),
       ...(Object.keys(target).length ? { target } : {}),
       ...(data.length ? { data } : {}),
@@ -205,17 +221,45 @@ function buildManifest(name: string | undefined, flags: RefFlags, groups: RefGro
   };
 }
 
-function segments(path: string, what: string): string[] {
-  const segs = path.replace(/^\/+|\/+$/g, '').split('/');
-  if (segs.some((s) => s === '' || s === '.' || s === '..' || /[?#\u0000-\u001f]/.test(s))) {
-    throw new UsageError(`${what} "${path}" is not a valid Vault path (empty, "." or ".." segment, or ? #)`);
+/** Which flag wrote which manifest field, so a rule's message names what the user typed. */
+const FIELD_FLAGS: readonly [RegExp, string, string?][] = [
+  [/^metadata\.name\b/, 'NAME'],
+  [/^metadata\.namespace\b/, '-n/--namespace'],
+  [/^spec\.storeRef\.name\b/, '--store'],
+  [/^spec\.refreshInterval\b/, '--refresh'],
+  [/^spec\.target\.name\b/, '--target'],
+  [/^spec\.target\.creationPolicy\b/, '--creation-policy'],
+  [/^spec\.target\.deletionPolicy\b/, '--deletion-policy'],
+  [/^spec\.target\.template\.type\b/, '--type'],
+  [/^spec\.data\[\d+\]\.secretKey\b/, '--property', 'rename it: --property NAME=OTHER_KEY'],
+  [/^spec\.data\[\d+\]\.remoteRef\.key\b/, '--key'],
+  [/^spec\.data\[\d+\]\.remoteRef\.version\b/, '--key-version'],
+  [/^spec\.dataFrom\[\d+\]\.extract\.key\b/, '--extract'],
+  [/^spec\.dataFrom\[\d+\]\.extract\.version\b/, '--key-version'],
+];
+
+/** Checks the manifest built from flags with core's rules; a failure is a usage error naming the flag. */
+function planFromFlags(manifest: Record<string, unknown>): RemoteSecretPlan {
+  try {
+    return planRemoteSecret(manifest);
+  } catch (e) {
+    if (!(e instanceof BadInputError)) throw e;
+    for (const [field, flag, hint] of FIELD_FLAGS) {
+      if (field.test(e.message)) throw new UsageError(e.message.replace(field, flag), { hint: hint ?? "see 'sealkit ref --help'" });
+    }
+    throw new UsageError(e.message, { hint: "see 'sealkit ref --help'" });
   }
-  return segs;
 }
-function checkPath(path: string, what: string): void {
-  segments(path, what);
+
+/** Core's path rules for a flag: a bad --mount is a usage error. */
+function checkedFlag<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof BadInputError) throw new UsageError(e.message);
+    throw e;
+  }
 }
-const encodePath = (path: string, what: string) => segments(path, what).map(encodeURIComponent).join('/');
 
 // ---- --check ------------------------------------------------------------------------------
 
@@ -261,52 +305,37 @@ function readCa(file: string): string {
   }
 }
 
-type Read = { status: 'found'; data: Record<string, unknown>; version?: number } | { status: 'missing'; detail: string };
-
-async function readKey(v: VaultClient, mount: string, kv: 'v1' | 'v2', key: string, version: string | undefined): Promise<Read> {
-  const path = kv === 'v2' ? `${encodePath(mount, '--mount')}/data/${encodePath(key, 'key')}${version ? `?version=${version}` : ''}` : `${encodePath(mount, '--mount')}/${encodePath(key, 'key')}`;
-  let body: { data?: Record<string, unknown> } | undefined;
+/** Reads `key` (optionally a pinned KV v2 version) and says what the controller would make of it. */
+async function readKey(v: VaultClient, mount: string, kv: KvVersion, key: string, version: number | undefined): Promise<KvReadOutcome> {
+  let path: string;
   try {
-    body = (await v.read(path)) as typeof body;
+    path = kvReadPath(mount, key, kv, version) + (version !== undefined ? `?version=${version}` : '');
+  } catch (e) {
+    // A version pin on a KV v1 mount: the controller reports the same.
+    if (e instanceof BadInputError) return { found: false, reason: 'VersionNotFound', detail: e.message };
+    throw e;
+  }
+  try {
+    const body = (await v.read(path)) as { data?: Record<string, unknown> | null } | undefined;
+    return interpretKvRead({ status: 200, data: body?.data ?? null }, kv, key, version);
   } catch (err) {
-    const e = err as { response?: { statusCode?: number; body?: { data?: { metadata?: Record<string, unknown> } } } };
-    if (e?.response?.statusCode === 404) {
-      const meta = e.response.body?.data?.metadata;
-      if (meta && ((typeof meta.deletion_time === 'string' && meta.deletion_time) || meta.destroyed === true)) {
-        return { status: 'missing', detail: `version ${version ?? meta.version} is ${meta.destroyed === true ? 'destroyed' : 'deleted'}` };
-      }
-      return { status: 'missing', detail: 'not found' };
-    }
+    const e = err as { response?: { statusCode?: number; body?: { data?: Record<string, unknown> | null } } };
+    if (e?.response?.statusCode === 404) return interpretKvRead({ status: 404, data: e.response.body?.data ?? null }, kv, key, version);
     throw vaultError(err, `reading ${key}`);
   }
-  if (kv === 'v1') return { status: 'found', data: body?.data ?? {} };
-  const inner = body?.data?.data as Record<string, unknown> | null | undefined;
-  const meta = body?.data?.metadata as { version?: number } | undefined;
-  if (!inner) return { status: 'missing', detail: 'not found' };
-  return { status: 'found', data: inner, ...(typeof meta?.version === 'number' ? { version: meta.version } : {}) };
 }
 
-function hasProperty(data: Record<string, unknown>, property: string): boolean {
-  if (Object.prototype.hasOwnProperty.call(data, property)) return true;
-  let cur: unknown = data;
-  for (const part of property.split('.')) {
-    if (cur === null || typeof cur !== 'object' || !Object.prototype.hasOwnProperty.call(cur, part)) return false;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return true;
-}
-
-async function detectKv(v: VaultClient, mount: string): Promise<'v1' | 'v2'> {
+async function detectKv(v: VaultClient, mount: string): Promise<KvVersion> {
   let body: { data?: { type?: string; path?: string; options?: { version?: string } | null } };
   try {
-    body = (await v.read(`sys/internal/ui/mounts/${encodePath(mount, '--mount')}`)) as typeof body;
+    body = (await v.read(mountInfoPath(mount))) as typeof body;
   } catch (err) {
     const e = vaultError(err, `detecting the KV version of mount "${mount}"`);
     throw new ExitError(e.message, { hint: 'pass --kv-version v1|v2, and check --mount' });
   }
   const d = body?.data;
   if (d?.type !== 'kv' && d?.type !== 'generic') throw new ExitError(`mount "${mount}" is not a KV engine (type ${d?.type ?? 'unknown'})`, { hint: 'pass the store\'s --mount' });
-  const want = `${segments(mount, '--mount').join('/')}/`;
+  const want = normalizeMount(mount);
   if (d.path && d.path !== want) {
     throw new ExitError(`mount "${mount}" is inside the Vault mount "${d.path}"`, { hint: `use --mount ${d.path.replace(/\/$/, '')} and start the keys with ${want.slice(d.path.length)}` });
   }
@@ -314,66 +343,53 @@ async function detectKv(v: VaultClient, mount: string): Promise<'v1' | 'v2'> {
 }
 
 /** Resolves every reference; prints one line per reference on stderr; true when all resolve. */
-async function check(io: Io, manifests: Record<string, unknown>[], flags: RefFlags): Promise<boolean> {
+async function check(io: Io, plans: RemoteSecretPlan[], flags: RefFlags): Promise<boolean> {
   const mount = flags.mount ?? 'secret';
-  checkPath(mount, '--mount');
+  checkedFlag(() => pathSegments(mount, '--mount'));
   if (flags.kvVersion !== undefined && flags.kvVersion !== 'v1' && flags.kvVersion !== 'v2') throw new UsageError('--kv-version must be v1 or v2');
   const v = vaultClient();
-  const kv = (flags.kvVersion as 'v1' | 'v2' | undefined) ?? (await detectKv(v, mount));
+  const kv = (flags.kvVersion as KvVersion | undefined) ?? (await detectKv(v, mount));
   let ok = true;
-  const cache = new Map<string, Promise<Read>>();
-  const read = (key: string, version: string | undefined) => {
+  const cache = new Map<string, Promise<KvReadOutcome>>();
+  const read = (key: string, version: number | undefined) => {
     const k = `${key}\u0000${version ?? ''}`;
     let p = cache.get(k);
     if (!p) cache.set(k, (p = readKey(v, mount, kv, key, version)));
     return p;
   };
+  const missing = (key: string, r: Extract<KvReadOutcome, { found: false }>) => `MISSING: ${r.detail} in mount ${mount}${r.reason === 'KeyNotFound' ? notFoundHint(mount, key, kv) : ''}`;
   const out: string[] = [];
-  for (const m of manifests) {
-    const md = (m.metadata ?? {}) as { name?: string; namespace?: string };
-    const spec = (m.spec ?? {}) as { data?: { secretKey?: string; remoteRef?: { key?: string; property?: string; version?: string } }[]; dataFrom?: { extract?: { key?: string; version?: string } }[] };
-    const who = `${md.namespace ?? ''}/${md.name ?? ''}`;
-    for (const d of spec.data ?? []) {
-      const key = String(d.remoteRef?.key ?? '');
-      const version = d.remoteRef?.version;
-      const where = `${mount}/${key}${version ? `@${version}` : ''}`;
-      const r = await read(key, version);
-      if (r.status === 'missing') {
+  for (const plan of plans) {
+    const who = `${plan.namespace}/${plan.name}`;
+    for (const d of plan.data) {
+      const where = `${mount}/${d.key}${d.version !== undefined ? `@${d.version}` : ''}`;
+      const r = await read(d.key, d.version);
+      if (!r.found) {
         ok = false;
-        out.push(`${who}: ${d.secretKey}: MISSING: key ${where} ${r.detail}${hintFor(mount, key, kv)}`);
+        out.push(`${who}: ${d.secretKey}: ${missing(d.key, r)}`);
         continue;
       }
-      const prop = d.remoteRef?.property;
-      const ver = r.version !== undefined ? ` (version ${r.version})` : '';
-      if (prop === undefined || prop === '') out.push(`${who}: ${d.secretKey}: ok: key ${where}${ver}, whole secret`);
-      else if (hasProperty(r.data, prop)) out.push(`${who}: ${d.secretKey}: ok: ${where} property ${prop}${ver}`);
+      const ver = r.secret.version !== undefined ? ` (version ${r.secret.version})` : '';
+      if (d.property === undefined) out.push(`${who}: ${d.secretKey}: ok: key ${where}${ver}, whole secret`);
+      else if (lookupProperty(r.secret.data, d.property).found) out.push(`${who}: ${d.secretKey}: ok: ${where} property ${d.property}${ver}`);
       else {
         ok = false;
-        const fields = Object.keys(r.data).sort();
-        out.push(`${who}: ${d.secretKey}: MISSING: property ${prop} in ${where}${ver} (fields: ${fields.length ? fields.join(', ') : 'none'})`);
+        const fields = Object.keys(r.secret.data).sort();
+        out.push(`${who}: ${d.secretKey}: MISSING: property ${d.property} in ${where}${ver} (fields: ${fields.length ? fields.join(', ') : 'none'})`);
       }
     }
-    for (const e of spec.dataFrom ?? []) {
-      const key = String(e.extract?.key ?? '');
-      const where = `${mount}/${key}${e.extract?.version ? `@${e.extract.version}` : ''}`;
-      const r = await read(key, e.extract?.version);
-      if (r.status === 'missing') {
+    for (const e of plan.dataFrom) {
+      const where = `${mount}/${e.key}${e.version !== undefined ? `@${e.version}` : ''}`;
+      const r = await read(e.key, e.version);
+      if (!r.found) {
         ok = false;
-        out.push(`${who}: extract: MISSING: key ${where} ${r.detail}${hintFor(mount, key, kv)}`);
+        out.push(`${who}: extract: ${missing(e.key, r)}`);
       } else {
-        const fields = Object.keys(r.data).sort();
-        out.push(`${who}: extract: ok: ${where}${r.version !== undefined ? ` (version ${r.version})` : ''} gives ${fields.length} key${fields.length === 1 ? '' : 's'}: ${fields.join(', ')}`);
+        const fields = Object.keys(r.secret.data).sort();
+        out.push(`${who}: extract: ok: ${where}${r.secret.version !== undefined ? ` (version ${r.secret.version})` : ''} gives ${fields.length} key${fields.length === 1 ? '' : 's'}: ${fields.join(', ')}`);
       }
     }
   }
   io.writeErr(`check against ${process.env.VAULT_ADDR} (mount ${mount}, KV ${kv}):\n${out.map((l) => `  ${l}\n`).join('')}`);
   return ok;
-}
-
-function hintFor(mount: string, key: string, kv: 'v1' | 'v2'): string {
-  const m = segments(mount, '--mount').join('/');
-  const k = key.replace(/^\/+/, '');
-  if (k.startsWith(`${m}/`)) return ` (keys are relative to the mount: try ${k.slice(m.length + 1)})`;
-  if (kv === 'v2' && k.startsWith('data/')) return ` (sealkit adds KV v2's data/ itself: try ${k.slice(5)})`;
-  return '';
 }
