@@ -1,5 +1,6 @@
 // `sealkit ref` without Vault: the manifest it writes and its usage errors, through the built
 // binary. --check against a real Vault is in test/e2e/remote-cli.test.ts.
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -136,6 +137,21 @@ describe('ref', () => {
 
   it('--mount and --kv-version without --check are usage errors', async () => {
     expectError(await run([...base, '--key', 'a', '--property', 'p', '--mount', 'kv']), 2, 'only apply with --check');
+  });
+
+  it('--check -f checks each manifest with the controller\'s rules before asking Vault', async () => {
+    const file = join(dir, 'bad.remote.yaml');
+    const manifest = (refresh: string) =>
+      `apiVersion: sealkit.dev/v1alpha1\nkind: RemoteSecret\nmetadata: {name: db}\nspec:\n  storeRef: {name: vault}\n  refreshInterval: ${refresh}\n  data: [{secretKey: password, remoteRef: {key: prod/db, property: password}}]\n`;
+    await writeFile(file, manifest('1 hour'));
+    // Vault is unreachable here: the manifest error comes first, naming the object and the field.
+    const env = { VAULT_ADDR: 'http://127.0.0.1:1', VAULT_TOKEN: 'hvs.x' };
+    expectError(await run(['ref', '--check', '-f', file], { env }), 1, 'RemoteSecret db: spec.refreshInterval: "1 hour" is not a duration');
+    await writeFile(file, manifest('1h').replace('key: prod/db', 'key: prod/../db'));
+    expectError(await run(['ref', '--check', '-f', file], { env }), 1, 'RemoteSecret db: spec.data[0].remoteRef.key "prod/../db" has an empty');
+    // A valid manifest without a namespace gets past the check and on to Vault.
+    await writeFile(file, manifest('1h'));
+    expectError(await run(['ref', '--check', '-f', file], { env }), 1, 'cannot reach Vault (ECONNREFUSED)');
   });
 
   it('--check needs VAULT_ADDR and VAULT_TOKEN and prints nothing else without them', async () => {
