@@ -2,7 +2,7 @@
 # Builds the real components the tests run against, from Go modules, and caches them by version
 # under $SEALKIT_TESTBIN_DIR (default ~/.cache/sealkit/testbin).
 #
-#   test/infra/build.sh [etcd|kube|vault|bitnami|all ...]     (default: all)
+#   test/infra/build.sh [etcd|kube|vault|bitnami|toxiproxy|all ...]     (default: all)
 #   test/infra/build.sh --print-paths                            (where the binaries are / will be)
 #
 # A component already in the cache is skipped, so this is cheap to call before every `up`.
@@ -239,6 +239,18 @@ build_bitnami() {
   fi
 }
 
+# ---- Toxiproxy --------------------------------------------------------------------------
+# No local replace directives: a plain `go install` of the server and its CLI. The binaries are
+# renamed from the package names (server, cli) to what they are.
+build_toxiproxy() {
+  local out="$1" m="github.com/Shopify/toxiproxy/v2"
+  log "toxiproxy: go install $m/cmd/{server,cli}@$TOXIPROXY_VERSION"
+  GOBIN="$out" gorun install -trimpath -ldflags "-s -w -X $m.Version=$TOXIPROXY_VERSION" \
+    "$m/cmd/server@$TOXIPROXY_VERSION" "$m/cmd/cli@$TOXIPROXY_VERSION"
+  mv "$out/server" "$out/toxiproxy-server"
+  mv "$out/cli" "$out/toxiproxy-cli"
+}
+
 print_paths() {
   cat <<EOF
 etcd            $(etcd_bin_dir)/etcd
@@ -247,6 +259,7 @@ kube-ctrl-mgr   $(kube_bin_dir)/kube-controller-manager
 vault           $(vault_bin_dir)/vault
 kubeseal        $(bitnami_bin_dir)/kubeseal
 bitnami ctrl    $(bitnami_bin_dir)/controller
+toxiproxy       $(toxiproxy_bin_dir)/toxiproxy-server
 EOF
 }
 
@@ -256,7 +269,7 @@ main() {
   for c in "$@"; do
     case "$c" in
       --print-paths) print_paths; return 0 ;;
-      all) set -- etcd kube bitnami vault; break ;;
+      all) set -- etcd kube bitnami vault toxiproxy; break ;;
     esac
   done
   for c in "$@"; do
@@ -265,7 +278,8 @@ main() {
       kube|apiserver|gc) with_build kube "$(kube_bin_dir)" build_kube ;;
       vault)           with_build vault "$(vault_bin_dir)" build_vault ;;
       bitnami)         with_build bitnami "$(bitnami_bin_dir)" build_bitnami ;;
-      *) die "unknown component '$c' (expected etcd, kube, vault, bitnami or all)" ;;
+      toxiproxy)       with_build toxiproxy "$(toxiproxy_bin_dir)" build_toxiproxy ;;
+      *) die "unknown component '$c' (expected etcd, kube, vault, bitnami, toxiproxy or all)" ;;
     esac
   done
 }

@@ -17,6 +17,7 @@ kube_bin_dir()    { echo "$TESTBIN_DIR/kubernetes/$KUBE_VERSION"; }
 etcd_bin_dir()    { echo "$TESTBIN_DIR/etcd/$ETCD_VERSION"; }
 vault_bin_dir()   { echo "$TESTBIN_DIR/vault/$VAULT_VERSION"; }
 bitnami_bin_dir() { echo "$TESTBIN_DIR/sealed-secrets/$BITNAMI_VERSION"; }
+toxiproxy_bin_dir() { echo "$TESTBIN_DIR/toxiproxy/$TOXIPROXY_VERSION"; }
 
 # A component is built when its directory has the stamp written as the last step of its build.
 is_built() { [ -f "$1/.complete" ]; }
