@@ -69,6 +69,13 @@ export function requireBitnami(opts: { controller?: boolean } = {}): NonNullable
   return b;
 }
 
+/** The Toxiproxy server (fault-injecting TCP proxies); test/e2e/lib/toxiproxy.ts drives it. */
+export function requireToxiproxy(): NonNullable<InfraEnv['toxiproxy']> {
+  const t = infra().toxiproxy;
+  if (!t) missing('a Toxiproxy server', 'toxiproxy');
+  return t;
+}
+
 /**
  * Writes a kubeconfig for service account NAMESPACE/NAME (a TokenRequest token) and returns its
  * path, to test RBAC with a non-admin identity. {create: true} creates the namespace and

@@ -6,7 +6,7 @@
 export interface InfraEnv {
   /** State dir of this run (pids, ports, certs, logs). */
   stateDir: string;
-  /** Components actually running: etcd, kube-apiserver, kube-controller-manager, vault, bitnami-controller. */
+  /** Components actually running: etcd, kube-apiserver, kube-controller-manager, vault, bitnami-controller, toxiproxy. */
   running: string[];
   kube?: {
     /** Admin kubeconfig (static token in group system:masters). */
@@ -21,6 +21,8 @@ export interface InfraEnv {
     saKubeconfigScript: string;
     /** true when kube-controller-manager runs (garbage collection, namespace deletion). */
     gc: boolean;
+    /** The apiserver's audit log (JSON lines): every write to secrets, sealedsecrets, remotesecrets, leases. */
+    auditLog: string;
   };
   vault?: {
     /** http://127.0.0.1:PORT */
@@ -37,6 +39,10 @@ export interface InfraEnv {
     /** Set when the sealed-secrets controller runs: http://127.0.0.1:PORT */
     controllerUrl?: string;
     certUrl?: string;
+  };
+  toxiproxy?: {
+    /** The Toxiproxy server's HTTP API: http://127.0.0.1:PORT */
+    url: string;
   };
   bin: Record<string, string>;
   /** Every variable `up` exported, verbatim. */
@@ -60,6 +66,7 @@ export function infraEnvFromExports(env: Record<string, string>): InfraEnv {
     SEALKIT_VAULT_BIN: 'vault',
     SEALKIT_KUBESEAL_BIN: 'kubeseal',
     SEALKIT_BITNAMI_CONTROLLER_BIN: 'bitnamiController',
+    SEALKIT_TOXIPROXY_BIN: 'toxiproxy',
   };
   for (const [k, name] of Object.entries(binVars)) {
     const v = env[k];
@@ -75,6 +82,7 @@ export function infraEnvFromExports(env: Record<string, string>): InfraEnv {
       etcdUrl: env.SEALKIT_ETCD_URL ?? '',
       saKubeconfigScript: env.SEALKIT_SA_KUBECONFIG ?? '',
       gc: running.includes('kube-controller-manager'),
+      auditLog: env.SEALKIT_KUBE_AUDIT_LOG ?? '',
     };
   }
   if (env.VAULT_ADDR && env.VAULT_TOKEN) {
@@ -90,5 +98,6 @@ export function infraEnvFromExports(env: Record<string, string>): InfraEnv {
     if (env.SEALKIT_BITNAMI_CONTROLLER_URL) result.bitnami.controllerUrl = env.SEALKIT_BITNAMI_CONTROLLER_URL;
     if (env.SEALKIT_BITNAMI_CERT_URL) result.bitnami.certUrl = env.SEALKIT_BITNAMI_CERT_URL;
   }
+  if (env.SEALKIT_TOXIPROXY_URL) result.toxiproxy = { url: env.SEALKIT_TOXIPROXY_URL };
   return result;
 }
