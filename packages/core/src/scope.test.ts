@@ -58,6 +58,14 @@ describe('checkScope', () => {
 
   it('cluster matches anywhere', () => {
     expect(() => checkScope('cluster', '', { namespace: 'a', name: 'b' })).not.toThrow();
+    expect(() => checkScope('cluster', '', { namespace: '', name: 'b' })).not.toThrow();
+  });
+
+  it('a SealedSecret without a namespace opens only cluster-wide values, and says what is missing', () => {
+    for (const [scope, label] of [['strict', 'prod/db'], ['namespace', 'prod']] as const) {
+      const e = expectError(() => checkScope(scope, label, { namespace: '', name: 'db' }), ScopeMismatchError);
+      expect(e.message).toContain('its SealedSecret has no namespace; set metadata.namespace');
+    }
   });
 
   it('rejects a malformed location with BadInputError', () => {

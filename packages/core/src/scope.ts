@@ -113,6 +113,13 @@ export function checkScope(scope: Scope, label: string, where: Location): void {
       found = `"${namespace}/${name}"`;
       break;
   }
+  if (!matches && namespace === '') {
+    // A manifest without metadata.namespace: the opener does not guess where it will be applied.
+    throw new ScopeMismatchError(
+      `scope mismatch: the value is sealed ${describeScope(scope, label)} but its SealedSecret has no namespace; ` +
+        'set metadata.namespace to the namespace it is applied in (it is opened only there)',
+    );
+  }
   if (!matches) {
     throw new ScopeMismatchError(
       `scope mismatch: the value is sealed ${describeScope(scope, label)} but was found at ${found}; ` +

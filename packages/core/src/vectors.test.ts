@@ -110,6 +110,22 @@ describe('committed vectors', () => {
     });
   });
 
+  it('pin the rules an implementation could guess at (docs/format.md)', () => {
+    // A name part longer than 63 characters is a valid Kubernetes object name, so it seals and opens.
+    const long = vectors.valid.find((v) => v.scope === 'strict' && v.name!.split('.').some((part) => part.length > 63));
+    expect(long).toBeDefined();
+    // The first entry that unwraps decides: the crafted value fails with both keys, but it is well
+    // formed and opens through its second entry when only that key is held.
+    const two = vectors.invalid.find((v) => v.description.startsWith('two entries wrapping different data keys'))!;
+    expect(two.error).toBe('authentication_failed');
+    const opened = new Unsealer(new Keyring([pair('recovery')])).open(two.sealed, two.where);
+    expect(new TextDecoder().decode(opened)).toBe('opened through the second entry');
+    // Base64 that a lenient decoder would accept (line breaks, spaces) is rejected.
+    const lenient = vectors.invalid.filter((v) => /\s/.test(v.sealed));
+    expect(lenient.length).toBeGreaterThanOrEqual(4);
+    for (const v of lenient) expect(v.error, v.description).toBe('bad_input');
+  });
+
   describe.each(vectors.invalid)('invalid: $description', (vector) => {
     it(`fails with ${vector.error}`, () => {
       const unsealer = new Unsealer(new Keyring(vector.keyring.map(pair)));

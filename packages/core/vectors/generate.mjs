@@ -1,7 +1,8 @@
 // Regenerates sealed-values.json from fixed keys and fixed "randomness" (see README.md).
 // Usage (from the repository root, after `pnpm build`):
 //   node_modules/.bin/node packages/core/vectors/generate.mjs > packages/core/vectors/sealed-values.json
-import { createHash, diffieHellman } from 'node:crypto';
+import { createHash, createHmac, diffieHellman } from 'node:crypto';
+import nacl from 'tweetnacl';
 import {
   Keyring,
   encodePrivateKeyPem,
@@ -61,6 +62,11 @@ const specs = [
     scope: 'strict', namespace: 'payments-prod', name: 'stripe.webhook-secrets.v2',
     recipients: ['cluster-a', 'cluster-b', 'recovery'],
     values: { 'DB_PASSWORD': utf8('pässwörd ✓ 🔑'), 'config.json': utf8('{"retries":3,"endpoint":"https://api.example.com"}'), z: utf8('z') },
+  },
+  {
+    description: 'strict scope, a name with a dot-separated part longer than 63 characters (Kubernetes object names allow it)',
+    scope: 'strict', namespace: 'prod', name: `${'long-part-'.repeat(8)}x.example`, recipients: ['cluster-b'],
+    values: { token: utf8('a name part of 81 characters') },
   },
 ];
 
@@ -154,6 +160,34 @@ const dropSecondRecipient = (s) => {
   out[countAt] = 1;
   return b64(out);
 };
+/**
+ * A cluster-wide value built by hand whose two recipient entries wrap DIFFERENT data keys (no
+ * conforming sealer does this): entry 0 (cluster-a) wraps `first`, entry 1 (recovery) wraps `second`,
+ * and the payload key is derived from `second`. It opens with recovery alone, and fails with both
+ * keys, because the first entry that unwraps decides (docs/format.md, Opening, step 6).
+ */
+function twoDataKeys() {
+  const r = stream('sealkit test vector two data keys', 32 + 32 + 32 + 24 * 3);
+  let p = 0;
+  const take = (n) => Uint8Array.from(r.subarray(p, (p += n)));
+  const e = take(32);
+  const E = keyPairFromSecretKey(e).publicKey;
+  const first = take(32);
+  const second = take(32);
+  const entry = (name, dataKey) => {
+    const nonce = take(24);
+    const pk = keys[name].publicKey;
+    return Buffer.concat([Buffer.from(keyId(pk), 'hex'), nonce, nacl.box(dataKey, nonce, pk, e)]);
+  };
+  const header = Buffer.concat([Buffer.from([1, 3, 0, 0]), E, Buffer.from([2]), entry('cluster-a', first), entry('recovery', second)]);
+  const payloadKey = createHmac('sha256', second).update('sealkit/v1/payload-key').update(header).digest();
+  const nonce = take(24);
+  return b64(Buffer.concat([header, nonce, nacl.secretbox(utf8('opened through the second entry'), nonce, payloadKey)]));
+}
+const replaceEphemeral = (s, E) => edit(s, (b) => { const L = b.readUInt16BE(2); Buffer.from(E, 'hex').copy(b, 4 + L); });
+// Small-order X25519 points: u = 0, and a point of order 8 (RFC 7748 section 6.1 tells implementations to check).
+const LOW_ORDER_8 = 'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800';
+
 const invalid = [
   { description: 'strict value opened under another name', sealed: v1, keyring: ['cluster-a'], where: { namespace: 'prod', name: 'db2' }, error: 'scope_mismatch' },
   { description: 'strict value opened in another namespace', sealed: v1, keyring: ['cluster-a'], where: { namespace: 'staging', name: 'db' }, error: 'scope_mismatch' },
@@ -171,6 +205,14 @@ const invalid = [
   { description: 'base64 without padding', sealed: padded.replace(/=+$/, ''), keyring: ['cluster-a'], where: paddedWhere, error: 'bad_input' },
   { description: 'URL-safe base64 alphabet', sealed: v1.replaceAll('+', '-').replaceAll('/', '_'), keyring: ['cluster-a'], where: { namespace: 'prod', name: 'db' }, error: 'bad_input' },
   { description: 'base64 with a line break', sealed: `${v1.slice(0, 76)}\n${v1.slice(76)}`, keyring: ['cluster-a'], where: { namespace: 'prod', name: 'db' }, error: 'bad_input' },
+  { description: 'base64 with a CRLF line break (Go base64.StdEncoding would skip it)', sealed: `${v1.slice(0, 76)}\r\n${v1.slice(76)}`, keyring: ['cluster-a'], where: { namespace: 'prod', name: 'db' }, error: 'bad_input' },
+  { description: 'base64 with a trailing line break', sealed: `${v1}\n`, keyring: ['cluster-a'], where: { namespace: 'prod', name: 'db' }, error: 'bad_input' },
+  { description: 'base64 with a space', sealed: `${v1.slice(0, 40)} ${v1.slice(40)}`, keyring: ['cluster-a'], where: { namespace: 'prod', name: 'db' }, error: 'bad_input' },
+  { description: 'strict label whose namespace is 64 characters (namespaces are RFC 1123 labels: at most 63)', sealed: relabel(v1, `${'n'.repeat(64)}/db`), keyring: ['cluster-a'], where: { namespace: 'n'.repeat(64), name: 'db' }, error: 'bad_input' },
+  { description: 'strict label whose name is 254 characters (object names: at most 253)', sealed: relabel(v1, `prod/${'a'.repeat(254)}`), keyring: ['cluster-a'], where: { namespace: 'prod', name: 'a'.repeat(254) }, error: 'bad_input' },
+  { description: 'ephemeral public key u = 0 (small order: the X25519 result is all zeros for every key)', sealed: replaceEphemeral(v1, '00'.repeat(32)), keyring: ['cluster-a'], where: { namespace: 'prod', name: 'db' }, error: 'authentication_failed' },
+  { description: 'ephemeral public key of order 8 (the X25519 result is all zeros for every key)', sealed: replaceEphemeral(v1, LOW_ORDER_8), keyring: ['cluster-a'], where: { namespace: 'prod', name: 'db' }, error: 'authentication_failed' },
+  { description: 'two entries wrapping different data keys, both keys held: the first entry that unwraps decides (with recovery alone it opens)', sealed: twoDataKeys(), keyring: ['cluster-a', 'recovery'], where: { namespace: 'x', name: 'y' }, error: 'authentication_failed' },
 ];
 for (const inv of invalid) {
   if (!['scope_mismatch', 'unknown_key'].includes(inv.error) && valid.some((v) => v.values.some((x) => x.sealed === inv.sealed))) throw new Error(`${inv.description}: not modified`);
