@@ -23,7 +23,30 @@ const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Regist
   ['edit', async () => (await import('./commands/edit.js')).registerEdit],
   ['scan', async () => (await import('./commands/scan.js')).registerScan],
   ['hook', async () => (await import('./commands/hook.js')).registerHook],
+  ['completion', async () => (await import('./commands/completion.js')).registerCompletion],
 ];
+
+/** Commands that need the whole tree loaded (the completion script describes every command). */
+const NEEDS_ALL = new Set(['completion']);
+
+/**
+ * kubeseal's flags for what sealkit does with a command of its own: a user typing them from habit
+ * gets the command to use (exit 2), not commander's generic "unknown option".
+ */
+const KUBESEAL_FLAGS: Readonly<Record<string, string>> = {
+  '--fetch-cert': "sealkit has no --fetch-cert: use 'sealkit cert' (e.g. sealkit cert -w sealkit.pub)",
+  '--recovery-unseal': "sealkit has no --recovery-unseal: use 'sealkit unseal --key FILE'",
+  '--re-encrypt': "sealkit has no --re-encrypt: use 'sealkit reseal'",
+};
+
+function kubesealHabit(argv: readonly string[]): ExitError | undefined {
+  const end = argv.indexOf('--');
+  for (const arg of end < 0 ? argv : argv.slice(0, end)) {
+    const message = KUBESEAL_FLAGS[arg.split('=')[0] as string];
+    if (message !== undefined) return new ExitError(message, { exitCode: EXIT_USAGE });
+  }
+  return undefined;
+}
 
 /** The global options that may come before the command name. */
 const GLOBAL_FLAGS = new Set(['--debug']);
@@ -31,7 +54,7 @@ const GLOBAL_FLAGS = new Set(['--debug']);
 /** The command named on the command line, when it is one we know and nothing else is asked of the program. */
 function commandNamed(argv: readonly string[]): string | undefined {
   const first = argv.find((a) => !GLOBAL_FLAGS.has(a));
-  return COMMANDS.some(([name]) => name === first) ? first : undefined;
+  return first !== undefined && !NEEDS_ALL.has(first) && COMMANDS.some(([name]) => name === first) ? first : undefined;
 }
 
 function version(): string {
@@ -43,8 +66,8 @@ function version(): string {
  * The program with the commands `argv` needs: only the named command when there is one, else all
  * of them (for help, completion and suggestions). Without `argv`, the whole tree.
  */
-export async function buildProgram(io: Io, argv?: readonly string[]): Promise<Command> {
-  const program = new Command('sealkit')
+export async function buildProgram(io: Io, argv?: readonly string[], name = 'sealkit'): Promise<Command> {
+  const program = new Command(name)
     .description('sealed Kubernetes Secrets for GitOps: seal offline, commit the ciphertext, the cluster opens it')
     .version(version(), '-V, --version', 'print the version')
     .option('--debug', 'print stack traces on errors')
@@ -118,12 +141,15 @@ function fromCommander(err: CommanderError, program: Command, argv: readonly str
  * Runs the CLI and resolves to the exit code. Never throws, never calls process.exit: the one
  * place where every failure becomes a single `sealkit: error:` line.
  */
-export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
+/** `name`: how the program is invoked, for its help (`kubectl sealkit` from the kubectl plugin). */
+export async function main(argv: readonly string[], io: Io = processIo(), name = 'sealkit'): Promise<number> {
   const end = argv.indexOf('--');
   const debug = (end < 0 ? argv : argv.slice(0, end)).includes('--debug');
   let program: Command | undefined;
   try {
-    program = await buildProgram(io, argv);
+    const habit = kubesealHabit(argv);
+    if (habit !== undefined) throw habit;
+    program = await buildProgram(io, argv, name);
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT_OK;
   } catch (err) {

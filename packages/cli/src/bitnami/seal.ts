@@ -21,6 +21,7 @@ import { adoptLocation, findCandidates, matchingCandidates, readMergeFile, seale
 import { boundLocation, checkRawFlags, checkSecretFlags, readRawValue, readSecretInputs, requireNamespace, requireRawLocation, type SealCommandFlags } from '../input/seal-flags.js';
 import { readBitnamiCert } from './keys.js';
 import { formatBitnamiManifests } from './output.js';
+import { withGitOpsAnnotations } from '../output/gitops-annotations.js';
 
 /**
  * `sealkit seal --format bitnami`: what kubeseal writes, for repositories and pipelines built
@@ -65,7 +66,7 @@ export async function sealBitnamiManifests(io: Io, inputs: readonly InputObject[
     }
     const scope = flags.scope ?? annotated;
     requireNamespace(secret.metadata.namespace, scope, what, scopeName);
-    sealed.push(withContext(what, () => sealBitnamiSecret(secret, { publicKey: cert.publicKey, ...(flags.scope ? { scope: flags.scope } : {}) })));
+    sealed.push(withGitOpsAnnotations(withContext(what, () => sealBitnamiSecret(secret, { publicKey: cert.publicKey, ...(flags.scope ? { scope: flags.scope } : {}) })), secret.metadata.annotations));
   }
   await writeOutput(io, formatBitnamiManifests(sealed, flags.output ?? 'json'), flags.write);
 }

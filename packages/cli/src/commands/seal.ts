@@ -27,6 +27,7 @@ import { boundLocation, checkRawFlags, checkSecretFlags, readRawValue, readSecre
 import { sealTree } from '../tree/seal-tree.js';
 import type { RegisterCommand } from '../types.js';
 import { collect, inputFileOption, namespaceOption, outputFormatOption, scopeOption, writeFileOption } from './options.js';
+import { withGitOpsAnnotations } from '../output/gitops-annotations.js';
 
 interface SealFlags extends SealCommandFlags, ClusterFlags {
   format?: SealFormat;
@@ -126,7 +127,7 @@ async function seal(io: Io, nameArg: string | undefined, flags: SealFlags, cmd: 
     const what = describeObject(input);
     const secret = withContext(what, () => validateSecret(input.value));
     requireNamespace(secret.metadata.namespace, scope, what, (s) => s);
-    sealed.push(withContext(what, () => sealSecret(secret, { recipients, scope })));
+    sealed.push(withGitOpsAnnotations(withContext(what, () => sealSecret(secret, { recipients, scope })), secret.metadata.annotations));
   }
   await writeOutput(io, formatManifests(sealed, flags.output ?? 'yaml'), flags.write);
 }

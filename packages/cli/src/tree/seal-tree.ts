@@ -9,6 +9,7 @@ import { describeObject, parseManifests } from '../input/manifests.js';
 import { requireNamespace } from '../input/seal-flags.js';
 import { formatManifests } from '../output/manifests.js';
 import { startProgress } from '../output/progress.js';
+import { withGitOpsAnnotations } from '../output/gitops-annotations.js';
 
 /**
  * `sealkit seal -R DIR`: seals every plaintext Secret manifest under DIR, file by file, to
@@ -70,7 +71,7 @@ async function sealText(path: string, display: string, options: TreeOptions): Pr
     const what = describeObject(located);
     const secret = withContext(what, () => validateSecret(located.value));
     requireNamespace(secret.metadata.namespace, options.scope, what, (s) => s);
-    return withContext(what, () => sealSecret(secret, { recipients: options.recipients, scope: options.scope }));
+    return withGitOpsAnnotations(withContext(what, () => sealSecret(secret, { recipients: options.recipients, scope: options.scope })), secret.metadata.annotations);
   });
   return { text: formatManifests(out, /\.json$/.test(path) ? 'json' : 'yaml') };
 }
