@@ -12,7 +12,7 @@ export const ssPath = (ns: string, name?: string) => `${SS_API}/namespaces/${ns}
 export const secretPath = (ns: string, name?: string) => `/api/v1/namespaces/${ns}/secrets${name ? `/${name}` : ''}`;
 
 export class ApiStatusError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(readonly status: number, message: string, readonly retryAfterS?: number) {
     super(message);
   }
 }
@@ -23,6 +23,8 @@ export class ApiStatusError extends Error {
  */
 export class AdminApi {
   requests = 0;
+  /** LIST pages it requested (part of `requests`) */
+  listPages = 0;
   private readonly agent: https.Agent;
   private readonly server: URL;
   private readonly token: string;
@@ -34,7 +36,26 @@ export class AdminApi {
     this.agent = new https.Agent({ keepAlive: true, maxSockets: 32, ca: readFileSync(kube.caFile) });
   }
 
-  request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<any> {
+  /**
+   * One API call. An overloaded or restarting apiserver (429, 500, 503, 504, a refused or reset
+   * connection) is retried for up to a minute, after Retry-After when given: the drills overload
+   * and kill the apiserver's backends on purpose, and the test's own writes must still land.
+   */
+  async request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<any> {
+    const deadline = Date.now() + 60_000;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once(method, path, body, contentType);
+      } catch (err) {
+        const transient = err instanceof ApiStatusError ? [429, 500, 503, 504].includes(err.status) : /ECONNREFUSED|ECONNRESET|socket hang up|timed out/.test(String(err));
+        if (!transient || Date.now() > deadline) throw err;
+        const after = err instanceof ApiStatusError && err.retryAfterS ? err.retryAfterS * 1000 : Math.min(2000, 100 * 2 ** attempt);
+        await new Promise((r) => setTimeout(r, after));
+      }
+    }
+  }
+
+  private once(method: string, path: string, body: unknown, contentType: string): Promise<any> {
     this.requests++;
     const data = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
     return new Promise((resolve, reject) => {
@@ -57,7 +78,7 @@ export class AdminApi {
             const text = Buffer.concat(chunks).toString('utf8');
             const code = res.statusCode ?? 0;
             if (code >= 200 && code < 300) resolve(text && /json/.test(res.headers['content-type'] ?? '') ? JSON.parse(text) : text);
-            else reject(new ApiStatusError(code, `${method} ${path}: HTTP ${code} ${text.slice(0, 300)}`));
+            else reject(new ApiStatusError(code, `${method} ${path}: HTTP ${code} ${text.slice(0, 300)}`, Number(res.headers['retry-after']) || undefined));
           });
         },
       );
@@ -72,6 +93,7 @@ export class AdminApi {
     const items: any[] = [];
     let cont = '';
     do {
+      this.listPages++;
       const page = await this.request('GET', `${path}?limit=500${query ? `&${query}` : ''}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
       items.push(...page.items);
       cont = page.metadata?.continue ?? '';
