@@ -82,6 +82,9 @@ describe('sealkit completion', () => {
     expect(complete('sealkit scan --output s')).toBe('sarif');
     expect(complete('sealkit hook ')).toBe('install');
     expect(complete('kubectl-sealkit completion ')).toBe('bash zsh fish');
+    // A hidden option is never offered: ref's --version exists only to point at --key-version.
+    expect(complete('sealkit ref --ver')).toBe('');
+    expect(complete('sealkit ref --key-v')).toBe('--key-version');
   });
 
   it('zsh: the script parses and its completion function offers the same words', async () => {

@@ -39,7 +39,8 @@ function optionModel(option: Option): OptionModel {
 }
 
 function model(cmd: Command, path: string): CommandModel {
-  const options = cmd.options.map(optionModel);
+  // Hidden options are not offered (e.g. ref's --version, there only to point at --key-version).
+  const options = cmd.options.filter((o) => !o.hidden).map(optionModel);
   // commander adds -h/--help implicitly; complete it too.
   if (!options.some((o) => o.long === '--help')) options.push({ short: '-h', long: '--help', takesValue: false, description: 'show help' });
   return {
