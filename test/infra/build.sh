@@ -2,8 +2,9 @@
 # Builds the real components the tests run against, from Go modules, and caches them by version
 # under $SEALKIT_TESTBIN_DIR (default ~/.cache/sealkit/testbin).
 #
-#   test/infra/build.sh [etcd|kube|vault|bitnami|toxiproxy|all ...]     (default: all)
+#   test/infra/build.sh [etcd|kube|vault|bitnami|toxiproxy|lua|all ...]  (default: all)
 #   test/infra/build.sh --print-paths                            (where the binaries are / will be)
+#   test/infra/build.sh --path lua                               (one tool's binary, for tests)
 #
 # A component already in the cache is skipped, so this is cheap to call before every `up`.
 # Download sites for release binaries are unreachable from our machines; only the Go module proxy
@@ -251,6 +252,41 @@ build_toxiproxy() {
   mv "$out/cli" "$out/toxiproxy-cli"
 }
 
+# ---- Argo CD's Lua runtime: test/lua-harness ----------------------------------------------
+# Runs deploy/argocd/*.lua as Argo CD does (see test/lua-harness/main.go). The harness source is
+# part of the cache key, so editing it rebuilds it.
+lua_harness_src() { echo "$INFRA_DIR/../lua-harness/main.go"; }
+lua_bin_dir() {
+  local h; h="$(sha256sum "$(lua_harness_src)" | cut -c1-12)"
+  echo "$TESTBIN_DIR/argocd-lua/$GOPHER_LUA_VERSION-$h"
+}
+build_lua() {
+  local out="$1"
+  cp "$(lua_harness_src)" main.go
+  cat > go.mod <<EOF
+module sealkit.test/argocdlua
+
+go 1.26.0
+
+require (
+	github.com/yuin/gopher-lua $GOPHER_LUA_VERSION
+	layeh.com/gopher-json $GOPHER_JSON_VERSION
+)
+EOF
+  log "lua: resolving github.com/yuin/gopher-lua@$GOPHER_LUA_VERSION"
+  gorun mod tidy
+  gorun build -trimpath -ldflags "-s -w" -o "$out/argocd-lua" .
+  cp go.mod "$out/go.mod.txt"
+}
+
+# tool_path NAME: where a tool the install tests use lives once built (test/e2e/install).
+tool_path() {
+  case "$1" in
+    lua) echo "$(lua_bin_dir)/argocd-lua" ;;
+    *) die "no tool path for '$1' (expected lua)" ;;
+  esac
+}
+
 print_paths() {
   cat <<EOF
 etcd            $(etcd_bin_dir)/etcd
@@ -260,6 +296,7 @@ vault           $(vault_bin_dir)/vault
 kubeseal        $(bitnami_bin_dir)/kubeseal
 bitnami ctrl    $(bitnami_bin_dir)/controller
 toxiproxy       $(toxiproxy_bin_dir)/toxiproxy-server
+argocd-lua      $(tool_path lua)
 EOF
 }
 
@@ -269,7 +306,8 @@ main() {
   for c in "$@"; do
     case "$c" in
       --print-paths) print_paths; return 0 ;;
-      all) set -- etcd kube bitnami vault toxiproxy; break ;;
+      --path) tool_path "${2:-}"; return 0 ;;
+      all) set -- etcd kube bitnami vault toxiproxy lua; break ;;
     esac
   done
   for c in "$@"; do
@@ -279,7 +317,8 @@ main() {
       vault)           with_build vault "$(vault_bin_dir)" build_vault ;;
       bitnami)         with_build bitnami "$(bitnami_bin_dir)" build_bitnami ;;
       toxiproxy)       with_build toxiproxy "$(toxiproxy_bin_dir)" build_toxiproxy ;;
-      *) die "unknown component '$c' (expected etcd, kube, vault, bitnami, toxiproxy or all)" ;;
+      lua)             with_build lua "$(lua_bin_dir)" build_lua ;;
+      *) die "unknown component '$c' (expected etcd, kube, vault, bitnami, toxiproxy, lua or all)" ;;
     esac
   done
 }
