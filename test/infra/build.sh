@@ -2,9 +2,9 @@
 # Builds the real components the tests run against, from Go modules, and caches them by version
 # under $SEALKIT_TESTBIN_DIR (default ~/.cache/sealkit/testbin).
 #
-#   test/infra/build.sh [etcd|kube|vault|bitnami|toxiproxy|lua|all ...]  (default: all)
+#   test/infra/build.sh [etcd|kube|vault|bitnami|toxiproxy|lua|helm|actionlint|all ...]  (default: all)
 #   test/infra/build.sh --print-paths                            (where the binaries are / will be)
-#   test/infra/build.sh --path lua                               (one tool's binary, for tests)
+#   test/infra/build.sh --path lua|helm|actionlint               (one tool's binary, for tests)
 #
 # A component already in the cache is skipped, so this is cheap to call before every `up`.
 # Download sites for release binaries are unreachable from our machines; only the Go module proxy
@@ -279,11 +279,30 @@ EOF
   cp go.mod "$out/go.mod.txt"
 }
 
+# ---- actionlint: checks .github/workflows ---------------------------------------------------
+actionlint_bin_dir() { echo "$TESTBIN_DIR/actionlint/$ACTIONLINT_VERSION"; }
+build_actionlint() {
+  local out="$1" m="github.com/rhysd/actionlint"
+  log "actionlint: go install $m/cmd/actionlint@$ACTIONLINT_VERSION"
+  GOBIN="$out" gorun install -trimpath -ldflags "-s -w -X $m.version=$ACTIONLINT_VERSION" "$m/cmd/actionlint@$ACTIONLINT_VERSION"
+}
+
+# ---- helm: lints and renders charts/sealkit ----------------------------------------------
+# No local replace directives in helm's go.mod, so `go install` works directly.
+helm_bin_dir() { echo "$TESTBIN_DIR/helm/$HELM_VERSION"; }
+build_helm() {
+  local out="$1" m="helm.sh/helm/v4"
+  log "helm: go install $m/cmd/helm@$HELM_VERSION"
+  GOBIN="$out" gorun install -trimpath -ldflags "-s -w -X $m/internal/version.version=$HELM_VERSION" "$m/cmd/helm@$HELM_VERSION"
+}
+
 # tool_path NAME: where a tool the install tests use lives once built (test/e2e/install).
 tool_path() {
   case "$1" in
     lua) echo "$(lua_bin_dir)/argocd-lua" ;;
-    *) die "no tool path for '$1' (expected lua)" ;;
+    helm) echo "$(helm_bin_dir)/helm" ;;
+    actionlint) echo "$(actionlint_bin_dir)/actionlint" ;;
+    *) die "no tool path for '$1' (expected lua, helm or actionlint)" ;;
   esac
 }
 
@@ -297,6 +316,8 @@ kubeseal        $(bitnami_bin_dir)/kubeseal
 bitnami ctrl    $(bitnami_bin_dir)/controller
 toxiproxy       $(toxiproxy_bin_dir)/toxiproxy-server
 argocd-lua      $(tool_path lua)
+helm            $(tool_path helm)
+actionlint      $(tool_path actionlint)
 EOF
 }
 
@@ -307,7 +328,7 @@ main() {
     case "$c" in
       --print-paths) print_paths; return 0 ;;
       --path) tool_path "${2:-}"; return 0 ;;
-      all) set -- etcd kube bitnami vault toxiproxy lua; break ;;
+      all) set -- etcd kube bitnami vault toxiproxy lua helm actionlint; break ;;
     esac
   done
   for c in "$@"; do
@@ -318,7 +339,9 @@ main() {
       bitnami)         with_build bitnami "$(bitnami_bin_dir)" build_bitnami ;;
       toxiproxy)       with_build toxiproxy "$(toxiproxy_bin_dir)" build_toxiproxy ;;
       lua)             with_build lua "$(lua_bin_dir)" build_lua ;;
-      *) die "unknown component '$c' (expected etcd, kube, vault, bitnami, toxiproxy, lua or all)" ;;
+      helm)            with_build helm "$(helm_bin_dir)" build_helm ;;
+      actionlint)      with_build actionlint "$(actionlint_bin_dir)" build_actionlint ;;
+      *) die "unknown component '$c' (expected etcd, kube, vault, bitnami, toxiproxy, lua, helm, actionlint or all)" ;;
     esac
   done
 }
