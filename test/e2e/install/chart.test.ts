@@ -107,7 +107,7 @@ const MATRIX: { name: string; values: object; check(objs: Obj[]): void }[] = [
   },
   {
     name: 'NetworkPolicy with the pod CIDRs excepted and a monitoring namespace',
-    values: { networkPolicy: { apiServer: { cidrs: ['0.0.0.0/0', '::/0'], except: ['10.244.0.0/16', 'fd00:10:244::/56'] }, allowedNamespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } } },
+    values: { networkPolicy: { apiServer: { cidrs: ['0.0.0.0/0', '::/0'], except: ['10.244.0.0/16', 'fd00:10:244::/56'] }, allowedNamespaceSelectors: [{ matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }] } },
     check(objs) {
       const np = objs.find((o) => o.kind === 'NetworkPolicy')!;
       expect(np.spec.ingress[0].from).toEqual([
