@@ -170,13 +170,13 @@ describe('RemoteSecret and stores, as the controller leaves them', () => {
       secretOf('vault-token', ctlNs, { token }),
       vaultStore(app, 'vault', { server: v.addr, mount: 'secret', auth: { token: { secretRef: { name: 'vault-token', key: 'token' } } } }),
       vaultStore('', `argo-${sfx}`, { server: v.addr, mount: 'secret', auth: { token: { secretRef: { name: 'vault-token', key: 'token', namespace: ctlNs } } } }, 'ClusterRemoteStore', { namespaceSelector: { matchLabels: { 'sealkit-argo': sfx } } }),
-      remoteSecret(app, 'db', { storeRef: { name: 'vault' }, data: [{ secretKey: 'password', remoteRef: { key: `${P()}/db`, property: 'password' } }] }),
+      remoteSecret(app, 'remote-db', { storeRef: { name: 'vault' }, data: [{ secretKey: 'password', remoteRef: { key: `${P()}/db`, property: 'password' } }] }),
     ]);
     const store = await waitRemote(app, 'vault', 'True', 'Authenticated', 30_000, 'remotestore');
     expect(health(store, 'Ready=True (Authenticated)')).toEqual({ status: 'Healthy', message: readyOf(store).message });
     const cluster = await waitRemote('', `argo-${sfx}`, 'True', 'Authenticated', 30_000, 'clusterremotestore');
     expect(health(cluster, 'Ready=True (Authenticated)')).toEqual({ status: 'Healthy', message: readyOf(cluster).message });
-    const rs = await waitRemote(app, 'db');
+    const rs = await waitRemote(app, 'remote-db');
     expect(health(rs, 'Ready=True (Synced)')).toEqual({ status: 'Healthy', message: readyOf(rs).message || readyOf(rs).reason });
   });
 
