@@ -1,7 +1,5 @@
 #!/usr/bin/env node
 // The kubectl plugin: `kubectl sealkit seal ...` runs this (kubectl finds kubectl-* on PATH).
-import { main } from '../dist/main.js';
+import { launch } from '../dist/launch.js';
 
-main(process.argv.slice(2), undefined, 'kubectl sealkit').then((code) => {
-  process.exitCode = code;
-});
+await launch('kubectl sealkit');

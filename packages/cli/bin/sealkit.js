@@ -1,7 +1,5 @@
 #!/usr/bin/env node
 // Thin shim: all behaviour lives in the built code, so the shim never needs rebuilding.
-import { main } from '../dist/main.js';
+import { launch } from '../dist/launch.js';
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+await launch('sealkit');

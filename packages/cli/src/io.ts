@@ -1,3 +1,5 @@
+import { isatty } from 'node:tty';
+
 /**
  * The process streams a command may touch, as a small interface so a command can be run
  * in-process by a unit test. Commands write to stdout only once all their work succeeded,
@@ -24,7 +26,9 @@ export function processIo(): Io {
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks);
     },
-    stdinIsTTY: process.stdin.isTTY === true,
+    // isatty(0), not process.stdin.isTTY: the getter builds the stdin stream (and loads net or the
+    // fs streams) even for commands that never read stdin; that was several ms of every start.
+    stdinIsTTY: isatty(0),
     stderrIsTTY: process.stderr.isTTY === true,
     stderrColumns: process.stderr.columns,
     writeOut: (text) => void process.stdout.write(text),

@@ -57,7 +57,11 @@ function commandNamed(argv: readonly string[]): string | undefined {
   return first !== undefined && !NEEDS_ALL.has(first) && COMMANDS.some(([name]) => name === first) ? first : undefined;
 }
 
+/** Set by the bundler (scripts/bundle.mjs); the unbundled build reads package.json. */
+declare const SEALKIT_VERSION: string | undefined;
+
 function version(): string {
+  if (typeof SEALKIT_VERSION === 'string') return SEALKIT_VERSION;
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }

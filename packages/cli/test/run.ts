@@ -29,8 +29,8 @@ export interface RunOptions {
 }
 
 function requireBuild(): void {
-  if (!existsSync(join(CLI_DIR, 'dist', 'main.js'))) {
-    throw new Error('packages/cli/dist/main.js is missing: build first with `npx -y pnpm@10.34.8 build`');
+  if (!existsSync(join(CLI_DIR, 'dist', 'bundle', 'sealkit.js'))) {
+    throw new Error('packages/cli/dist/bundle/sealkit.js is missing: build first with `npx -y pnpm@10.34.8 build` (tsc, then the bundle)');
   }
 }
 

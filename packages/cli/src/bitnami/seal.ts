@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import {
   BITNAMI_ANNOTATIONS,
   BITNAMI_API_VERSION,
@@ -31,8 +31,6 @@ import { withGitOpsAnnotations } from '../output/gitops-annotations.js';
  * --merge-into keeps the scope of the file it merges into and edits only the changed values.
  */
 
-export const FORMATS = ['sealkit', 'bitnami'] as const;
-export type SealFormat = (typeof FORMATS)[number];
 
 function hasScopeAnnotation(annotations: Record<string, string> | undefined): boolean {
   return annotations?.[BITNAMI_ANNOTATIONS.clusterWide] === 'true' || annotations?.[BITNAMI_ANNOTATIONS.namespaceWide] === 'true';
@@ -129,12 +127,4 @@ export async function sealBitnamiCommand(io: Io, nameArg: string | undefined, fl
   const inputs = await readSecretInputs(io, nameArg, flags, building);
   if (flags.mergeInto !== undefined) return mergeIntoBitnami(io, flags.mergeInto, inputs, flags);
   return sealBitnamiManifests(io, inputs, flags);
-}
-
-/** `--format sealkit|bitnami` of `sealkit seal`. */
-export function formatOption(): Option {
-  return new Option(
-    '--format <format>',
-    'sealed format: sealkit, or bitnami (bitnami.com/v1alpha1, what kubeseal writes; one --cert certificate; JSON unless -o yaml)',
-  ).choices([...FORMATS]);
 }

@@ -15,16 +15,14 @@ import {
   type SecretManifest,
 } from '@sealkit/core';
 import { addClusterOptions, type ClusterFlags } from '../cluster/options.js';
-import { formatOption, sealBitnamiCommand, type SealFormat } from '../bitnami/seal.js';
+import { formatOption, type SealFormat } from '../bitnami/format-option.js';
 import { ExitError, UsageError, withContext } from '../errors.js';
 import { writeOutput } from '../files/user-files.js';
 import type { Io } from '../io.js';
 import { resolveRecipients } from '../keys/load-keys.js';
 import { describeObject, type InputObject } from '../input/manifests.js';
 import { formatManifests } from '../output/manifests.js';
-import { adoptLocation, findCandidates, matchingCandidates, readMergeFile, sealedLabel, writeMerged } from '../files/merge-into-file.js';
 import { boundLocation, checkRawFlags, checkSecretFlags, readRawValue, readSecretInputs, requireNamespace, requireRawLocation, type SealCommandFlags } from '../input/seal-flags.js';
-import { sealTree } from '../tree/seal-tree.js';
 import type { RegisterCommand } from '../types.js';
 import { collect, inputFileOption, namespaceOption, outputFormatOption, scopeOption, writeFileOption } from './options.js';
 import { withGitOpsAnnotations } from '../output/gitops-annotations.js';
@@ -100,7 +98,7 @@ async function seal(io: Io, nameArg: string | undefined, flags: SealFlags, cmd: 
   for (const [set, flag] of [[flags.inPlace, '--in-place'], [flags.dryRun, '--dry-run']] as const) {
     if (set === true) throw new UsageError(`${flag} applies to -R DIR`, { hint: 'sealkit seal -R DIR --cert sealkit.pub ' + flag });
   }
-  if (flags.format === 'bitnami') return sealBitnamiCommand(io, nameArg, flags, cmd);
+  if (flags.format === 'bitnami') return (await import('../bitnami/seal.js')).sealBitnamiCommand(io, nameArg, flags, cmd);
   if (flags.raw === true) {
     checkRawFlags(nameArg, flags, cmd);
     if ((flags.fromFile ?? []).length > 1) {
@@ -153,6 +151,7 @@ async function sealRecursive(io: Io, nameArg: string | undefined, flags: SealFla
   const info = await stat(dir).catch(() => undefined);
   if (info?.isDirectory() !== true) throw new ExitError(`-R ${dir}: not a directory`);
   const recipients = await resolveRecipients({ certs: flags.cert ?? [], cluster: flags });
+  const { sealTree } = await import('../tree/seal-tree.js');
   const failed = await sealTree(io, {
     dir,
     recipients,
@@ -220,6 +219,7 @@ export async function mergeInto(
     throw new ExitError(`--merge-into takes one Secret; the input has ${inputs.length} objects`);
   }
   const input = inputs[0] as InputObject;
+  const { adoptLocation, findCandidates, matchingCandidates, readMergeFile, sealedLabel, writeMerged } = await import('../files/merge-into-file.js');
   const merge = await readMergeFile(path);
   const candidates = findCandidates(merge.file, (value) => value.kind === 'SealedSecret');
   if (candidates.length === 0) {

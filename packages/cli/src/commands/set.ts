@@ -8,7 +8,6 @@ import { readInput, type InputObject } from '../input/manifests.js';
 import { checkKey } from '../input/secret-builder.js';
 import { resolveRecipients } from '../keys/load-keys.js';
 import type { RegisterCommand } from '../types.js';
-import { mergeIntoBitnami } from '../bitnami/seal.js';
 import { mergeInto } from './seal.js';
 import { collect } from './options.js';
 
@@ -78,7 +77,7 @@ async function set(io: Io, file: string, args: readonly string[], flags: SetFlag
   if (flags.name !== undefined) metadata.name = flags.name;
   if (flags.namespace !== undefined) metadata.namespace = flags.namespace;
   const input: InputObject = { source: 'the command line', index: 1, value: { apiVersion: 'v1', kind: 'Secret', metadata, data } };
-  if (bitnami) await mergeIntoBitnami(io, file, [input], { cert: flags.cert ?? [] });
+  if (bitnami) await (await import('../bitnami/seal.js')).mergeIntoBitnami(io, file, [input], { cert: flags.cert ?? [] });
   else await mergeInto(io, file, [input], recipients, undefined, { sameRecipients: true });
   for (const value of values.values()) value.fill(0);
 }
