@@ -51,4 +51,5 @@ const result = await build({
   plugins: [lazyChildProcessForCommander],
   metafile: true,
 });
+// SEALKIT_BUNDLE_ANALYZE=1 prints what each chunk holds (which modules a command pulls in).
 if (process.env.SEALKIT_BUNDLE_ANALYZE) console.log(await (await import('esbuild')).analyzeMetafile(result.metafile));
