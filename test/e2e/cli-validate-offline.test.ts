@@ -59,7 +59,7 @@ describe('sealkit validate --cert (offline)', () => {
     expect(lines[3]).toBe('SealedSecret prod/broken: PROBLEM');
     expect(lines[4]).toMatch(/^ {2}password: .+ \[Malformed\]$/);
     expect(lines[5]).toBe('  username: sealed for prod/db (strict), but the object is at prod/broken [ScopeMismatch]');
-    expect(result.stderr).toMatch(/^sealkit: error: 2 of 2 SealedSecrets have a problem \(hint: a moved or renamed object/);
+    expect(result.stderr).toMatch(/^sealkit: error: 2 of 2 SealedSecrets failed the offline check \(hint: a moved or renamed object/);
 
     const wrongKey = await run(['validate', '--cert', other.pub, '-o', 'json'], { input: sealed, env: noCluster });
     expect(wrongKey.code).toBe(1);

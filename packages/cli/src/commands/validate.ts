@@ -168,7 +168,7 @@ async function validateOffline(io: Io, flags: ValidateFlags): Promise<void> {
     return checkOffline(value, describeObject({ ...input, value }), keyIds);
   });
   io.writeOut(flags.output === 'json' ? `${JSON.stringify(reports, null, 2)}\n` : formatOffline(reports));
-  const error = failed(reports, 'have a problem');
+  const error = failed(reports, 'failed the offline check');
   if (error !== undefined) throw error;
 }
 

@@ -99,7 +99,7 @@ async function sealOne(path: string, display: string, options: TreeOptions): Pro
 function summary(outcomes: readonly Outcome[], dryRun: boolean): string {
   const count = (status: Status) => outcomes.filter((o) => o.status === status).length;
   const verb = dryRun ? 'would seal' : 'sealed';
-  let text = `${verb} ${count('sealed')}, skipped ${count('skipped')}, failed ${count('failed')} (${outcomes.length} files)\n`;
+  let text = `${verb} ${count('sealed')}, skipped ${count('skipped')}, failed ${count('failed')} (${outcomes.length} file${outcomes.length === 1 ? '' : 's'})\n`;
   for (const status of ['sealed', 'failed', 'skipped'] as const) {
     for (const o of outcomes.filter((x) => x.status === status)) {
       const label = status === 'sealed' ? verb : status;
