@@ -185,6 +185,14 @@ describe('the chart', () => {
     await dryRun(objs.filter((o) => o.kind !== 'ServiceMonitor'));
   });
 
+  it('one namespace name everywhere: deploy/, the chart docs, README and docs say sealkit', async () => {
+    expect(docs(readFileSync(path.join(DEPLOY, 'namespace.yaml'), 'utf8'))[0]!.metadata.name).toBe('sealkit');
+    const places = ['README.md', 'docs', 'deploy', 'charts', 'packages/cli/README.md', 'packages/controller/README.md'].map((p) => path.join(REPO, p));
+    const r = await run('grep', ['-rlE', 'sealkit-system', ...places], { allowFail: true });
+    expect(r.code).toBe(1); // grep: no match (2 would be a missing file)
+    expect(r.stdout).toBe('');
+  });
+
   it('aggregated roles give the built-in view and edit roles every sealkit kind', async () => {
     const objs = await template({}, ns);
     const view = objs.find((o) => o.metadata.name === 'sealkit-view')!;
