@@ -57,9 +57,17 @@ rm -f "$work/app/node_modules/.modules.yaml" "$work/app/node_modules/.pnpm/lock.
 log "downloading Debian packages: $(grep -v '^#' "$here/packages.txt" | tr '\n' ' ')"
 mkdir -p "$work/debs"
 chmod 0755 "$work" "$work/debs" # apt-get hands the download to its unprivileged _apt user
-# shellcheck disable=SC2046 # one package name per word
-( cd "$work/debs" && apt-get download -q $(grep -v '^#' "$here/packages.txt") >&2 ) \
-  || die "apt-get download failed (run apt-get update first)"
+download() {
+  # shellcheck disable=SC2046 # one package name per word
+  ( cd "$work/debs" && apt-get download -q $(grep -v '^#' "$here/packages.txt") >&2 )
+}
+if ! download; then
+  # A fresh machine has no package lists yet; as root, fetch them once and try again.
+  [ "$(id -u)" = 0 ] || die "apt-get download failed: run apt-get update first"
+  log "apt-get download failed; running apt-get update"
+  apt-get update -q >&2 || die "apt-get update failed"
+  download || die "apt-get download failed"
+fi
 
 log "assembling the root filesystem"
 "$here/rootfs.sh" "$work/rootfs" "$work/debs" "$node" "$work/app"

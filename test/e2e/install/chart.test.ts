@@ -2,7 +2,6 @@
 // the defaults and a matrix of values, apply every rendering with a server-side dry run to the real
 // kube-apiserver, hand the rendered controller flags to the real controller binary, and check that
 // the default rendering is the same set of objects as `kubectl kustomize deploy/`.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -4,8 +4,8 @@
 // no new privileges, the ServiceAccount token from a TokenRequest mounted where client libraries
 // look for it, the in-cluster environment), two containers at once against the real apiserver.
 // Host network, as the apiserver listens on loopback; so each container gets its own port.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,27 +13,12 @@ import { requireKube } from '../../infra/env.js';
 import { DEPLOY, REPO, apply, controllerIdentity, createNamespace, decoded, fetchCertPem, getJson, kubectl, readDeployDocs, suffix, waitFor, waitReady } from '../lib/kube.js';
 import { seal } from '../lib/seal.js';
 import { ensureRemoteCrds } from '../remote-support.js';
+import { exec, type Ran } from './tools.js';
 
 const BUILD = path.join(DEPLOY, 'image/build.sh');
 const EPOCH = '1767225600'; // any fixed SOURCE_DATE_EPOCH: both builds must agree
 const work = mkdtempSync(path.join(tmpdir(), 'sealkit-image-'));
 const sfx = suffix();
-
-interface Ran {
-  stdout: string;
-  stderr: string;
-  code: number;
-}
-function exec(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; allowFail?: boolean; input?: string } = {}): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { env: { ...process.env, ...opts.env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0;
-      if (code !== 0 && !opts.allowFail) reject(new Error(`${cmd} ${args.join(' ')} exit ${code}: ${stderr.slice(-3000)}`));
-      else resolve({ stdout, stderr, code });
-    });
-    if (opts.input !== undefined) child.stdin!.end(opts.input);
-  });
-}
 
 /** Reads an OCI layout's single image: its config and manifest. */
 function ociImage(layout: string): { digest: string; manifest: any; config: any } {

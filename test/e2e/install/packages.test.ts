@@ -1,31 +1,18 @@
 // The npm packages as users get them: packed the way they are published (pnpm pack, which turns
 // workspace:^ into real version ranges), checked for what they ship, installed with npm on Node 24
 // into an empty directory (third-party dependencies from the registry), and run from there.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from '../lib/kube.js';
-
-interface Result {
-  stdout: string;
-  stderr: string;
-  code: number;
-}
+import { exec } from './tools.js';
 
 /** Node 24 (the one running this test, from the `node` devDependency) first on PATH, for npm and every bin's shebang. */
-const NODE24_PATH = `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`;
+const NODE24 = { PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}` };
 
-function exec(cmd: string, args: string[], opts: { cwd?: string; input?: string; allowFail?: boolean } = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { cwd: opts.cwd, env: { ...process.env, PATH: NODE24_PATH }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0;
-      if (code !== 0 && !opts.allowFail) reject(new Error(`${path.basename(cmd)} ${args.join(' ')} (in ${opts.cwd}) exit ${code}: ${stderr.trim().slice(-2000)}`));
-      else resolve({ stdout, stderr, code });
-    });
-    if (opts.input !== undefined) child.stdin!.end(opts.input);
-  });
+function run24(cmd: string, args: string[], opts: { cwd?: string; input?: string; allowFail?: boolean } = {}) {
+  return exec(cmd, args, { ...opts, env: NODE24 });
 }
 
 /** Every publishable workspace package (packages/*, not private): core, cli, controller, and kube once it exists. */
@@ -42,16 +29,16 @@ let app: string;
 beforeAll(async () => {
   expect(process.versions.node.split('.')[0]).toBe('24');
   for (const { dir, pkg } of PACKAGES) {
-    const out = await exec('npx', ['-y', 'pnpm@10.34.8', 'pack', '--pack-destination', work], { cwd: dir });
+    const out = await run24('npx', ['-y', 'pnpm@10.34.8', 'pack', '--pack-destination', work], { cwd: dir });
     const tgz = path.join(work, `${pkg.name.replace(/^@/, '').replace('/', '-')}-${pkg.version}.tgz`);
     if (!existsSync(tgz)) throw new Error(`pnpm pack in ${dir} did not write ${tgz}: ${out.stdout}`);
     tarballs.set(pkg.name, tgz);
-    contents.set(pkg.name, (await exec('tar', ['-tzf', tgz])).stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, '')));
+    contents.set(pkg.name, (await run24('tar', ['-tzf', tgz])).stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, '')));
   }
   app = path.join(work, 'app');
   mkdirSync(app);
-  const npmCli = realpathSync((await exec('bash', ['-c', 'command -v npm'])).stdout.trim());
-  await exec(process.execPath, [npmCli, 'install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs.values()], { cwd: app });
+  const npmCli = realpathSync((await run24('bash', ['-c', 'command -v npm'])).stdout.trim());
+  await run24(process.execPath, [npmCli, 'install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs.values()], { cwd: app });
 }, 600_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -72,7 +59,7 @@ describe('what each package ships', () => {
   });
 
   it.each(PACKAGES.map((p) => [p.pkg.name, p] as const))('%s: registry metadata, and real version ranges for workspace dependencies', async (name) => {
-    const manifest = JSON.parse((await exec('tar', ['-xzOf', tarballs.get(name)!, 'package/package.json'])).stdout);
+    const manifest = JSON.parse((await run24('tar', ['-xzOf', tarballs.get(name)!, 'package/package.json'])).stdout);
     expect(manifest.license).toBe('Apache-2.0');
     expect(manifest.repository).toMatchObject({ type: 'git', url: expect.stringMatching(/^git\+https:\/\/github\.com\/.+\.git$/), directory: expect.stringMatching(/^packages\//) });
     expect(manifest.homepage).toMatch(/^https:\/\//);
@@ -91,32 +78,32 @@ describe('installed from the tarballs with npm, run from an empty directory', ()
 
   it('sealkit --version is the package version', async () => {
     const cliVersion = PACKAGES.find((p) => p.pkg.name === '@sealkit/cli')!.pkg.version;
-    expect((await exec(bin('sealkit'), ['--version'], { cwd: app })).stdout.trim()).toBe(cliVersion);
+    expect((await run24(bin('sealkit'), ['--version'], { cwd: app })).stdout.trim()).toBe(cliVersion);
   });
 
   it('sealkit keygen, seal, unseal: the Secret comes back byte for byte', async () => {
-    const keygen = await exec(bin('sealkit'), ['keygen', '--out', 'keys'], { cwd: app });
+    const keygen = await run24(bin('sealkit'), ['keygen', '--out', 'keys'], { cwd: app });
     expect(keygen.stdout).toMatch(/[0-9a-f]{16}/);
     expect(statSync(path.join(app, 'keys/sealkit.key')).mode & 0o777).toBe(0o600);
     const secret = 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: prod\nstringData:\n  password: hunter2-from-npm\n';
-    const sealed = await exec(bin('sealkit'), ['seal', '--cert', 'keys/sealkit.pub'], { cwd: app, input: secret });
+    const sealed = await run24(bin('sealkit'), ['seal', '--cert', 'keys/sealkit.pub'], { cwd: app, input: secret });
     expect(sealed.stdout).toContain('kind: SealedSecret');
     expect(sealed.stdout).not.toContain('hunter2-from-npm');
-    const unsealed = await exec(bin('sealkit'), ['unseal', '--key', 'keys/sealkit.key', '-o', 'json'], { cwd: app, input: sealed.stdout });
+    const unsealed = await run24(bin('sealkit'), ['unseal', '--key', 'keys/sealkit.key', '-o', 'json'], { cwd: app, input: sealed.stdout });
     const s = JSON.parse(unsealed.stdout);
     expect(s).toMatchObject({ kind: 'Secret', metadata: { name: 'db', namespace: 'prod' } });
     expect(Buffer.from(s.data.password, 'base64').toString('utf8')).toBe('hunter2-from-npm');
   });
 
   it('sealkit-controller --help prints its flags and exits 0', async () => {
-    const r = await exec(bin('sealkit-controller'), ['--help'], { cwd: app });
+    const r = await run24(bin('sealkit-controller'), ['--help'], { cwd: app });
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).toMatch(/Usage: sealkit-controller/);
     expect(r.stdout + r.stderr).toContain('--watch-namespaces');
   });
 
   it('a usage error is exit 2 with one line on stderr, as from the checkout', async () => {
-    const r = await exec(bin('sealkit'), ['seal', '--scope', 'nowhere', '--cert', 'keys/sealkit.pub'], { cwd: app, input: '', allowFail: true });
+    const r = await run24(bin('sealkit'), ['seal', '--scope', 'nowhere', '--cert', 'keys/sealkit.pub'], { cwd: app, input: '', allowFail: true });
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
