@@ -1,3 +1,4 @@
+import { delimiter } from 'node:path';
 import { generateKeyPair } from '@sealkit/core';
 import { systemClock } from './clock.js';
 import { BITNAMI_USAGE, extractBitnamiFlags, type BitnamiOptions } from './bitnami/options.js';
@@ -6,7 +7,7 @@ import { Controller } from './controller.js';
 import { createHttpServer } from './http/server.js';
 import { KeyringStore } from './keys/keyring-store.js';
 import { HttpKubeClient } from './kube/client.js';
-import { connect, type Connection } from './kube/config.js';
+import { connect, KubeconfigError, type Connection } from './kube/config.js';
 import { errorFields } from './kube/errors.js';
 import { createLogger, type Logger } from './log.js';
 import { createMetrics } from './metrics.js';
@@ -18,12 +19,27 @@ export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;
 
-/** --kubeconfig FILE (token, certificates, exec plugins; client-node for the rest), else in-cluster. */
-export async function loadConnection(cfg: Pick<Config, 'kubeconfig' | 'context'>): Promise<Connection> {
-  if (!cfg.kubeconfig && !process.env.KUBERNETES_SERVICE_HOST) {
-    throw new UsageError('no kubeconfig: pass --kubeconfig FILE (or set KUBECONFIG), or run in a cluster');
+/**
+ * The cluster to work on, as controller-runtime finds it: `--kubeconfig FILE` (that file only),
+ * else the `KUBECONFIG` list merged by kubectl's rules, else the pod's service account, else
+ * ~/.kube/config. Tokens, token files, client certificates and exec plugins all work (@sealkit/kube).
+ */
+export async function loadConnection(cfg: Pick<Config, 'kubeconfig' | 'context'>, env: NodeJS.ProcessEnv = process.env): Promise<Connection> {
+  // The flag table fills cfg.kubeconfig from KUBECONFIG too (its first entry only): when it came
+  // from there, read the whole list as kubectl does instead of that one file.
+  const kubeconfigList = (env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
+  const fromKubeconfigEnv = !env.SEALKIT_KUBECONFIG && cfg.kubeconfig !== undefined && kubeconfigList[0] === cfg.kubeconfig;
+  try {
+    return await connect(
+      { kubeconfig: fromKubeconfigEnv ? undefined : cfg.kubeconfig, context: cfg.context },
+      { inClusterBeforeHome: true, env },
+    );
+  } catch (err) {
+    if (err instanceof KubeconfigError && (err.usage || err.code === 'no-cluster')) {
+      throw new UsageError(err.code === 'no-cluster' ? 'no kubeconfig: pass --kubeconfig FILE (or set KUBECONFIG), or run in a cluster' : err.message);
+    }
+    throw err;
   }
-  return connect(cfg);
 }
 
 /**

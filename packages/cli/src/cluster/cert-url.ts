@@ -1,5 +1,5 @@
 import { ExitError } from '../errors.js';
-import { describeNetworkError } from './api.js';
+import { describeNetworkError } from '@sealkit/kube';
 
 const MAX_CERT_BYTES = 1 << 20;
 

@@ -2,13 +2,13 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ExitError, EXIT_USAGE } from '../errors.js';
+import { KubeconfigError } from './errors.js';
 import {
+  effectiveNamespace,
   inClusterSpec,
   kubeconfigPaths,
   loadConnectionSpec,
   mergeKubeconfigs,
-  NoClusterError,
   resolveContext,
   type KubeconfigFile,
 } from './kubeconfig.js';
@@ -47,7 +47,7 @@ describe('resolveContext', () => {
   });
 
   it('--context picks another; inline data is decoded; client certificate paths, tls-server-name and a path prefix are kept', () => {
-    const spec = resolveContext(mergeKubeconfigs([file('/etc/kc/config', base)]), 'prod');
+    const spec = resolveContext(mergeKubeconfigs([file('/etc/kc/config', base)]), { context: 'prod' });
     expect(spec.server).toBe('https://prod.example:443/k8s/clusters/c-1');
     expect(spec.ca).toEqual({ data: Buffer.from('CA') });
     expect(spec.clientCert).toEqual({ path: '/abs/client.crt' });
@@ -65,7 +65,7 @@ describe('resolveContext', () => {
     const merged = mergeKubeconfigs([file('/a/config', base), file('/b/config', second), file('/c/empty', null)]);
     expect(merged.currentContext).toBe('dev');
     expect(resolveContext(merged).server).toBe('https://10.0.0.1:6443');
-    const other = resolveContext(merged, 'other');
+    const other = resolveContext(merged, { context: 'other' });
     expect(other).toMatchObject({ server: 'http://127.0.0.1:8080', insecureSkipTlsVerify: true, auth: { kind: 'none' } });
   });
 
@@ -76,9 +76,17 @@ describe('resolveContext', () => {
     expect(users({ username: 'admin', password: 'pw' })).toEqual({ kind: 'basic', username: 'admin', password: 'pw' });
     expect(users({ exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'aws', args: ['eks', 'get-token'], env: [{ name: 'AWS_PROFILE', value: 'p' }] } })).toEqual({
       kind: 'exec',
-      dir: '/k',
       exec: { command: 'aws', args: ['eks', 'get-token'], env: [{ name: 'AWS_PROFILE', value: 'p' }], apiVersion: 'client.authentication.k8s.io/v1beta1', provideClusterInfo: false },
     });
+    // a command with a slash is relative to the kubeconfig (client-go's ResolveLocalPaths); a bare name is looked up in PATH
+    expect(users({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: './bin/get-token', interactiveMode: 'Never' } })).toMatchObject({
+      exec: { command: '/k/bin/get-token', interactiveMode: 'Never' },
+    });
+    expect(() => users({ exec: { apiVersion: 'client.authentication.k8s.io/v1alpha1', command: 'x' } })).toThrow(/v1 or v1beta1/);
+    // client-go's precedence: a token file beside a token wins (it is re-read); a client certificate silences exec
+    expect(users({ token: 't', tokenFile: '/t' })).toEqual({ kind: 'token-file', path: '/t' });
+    expect(users({ 'client-certificate-data': 'QQ==', 'client-key-data': 'QQ==', exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'x' } })).toEqual({ kind: 'none' });
+    expect(() => users({ token: 't', username: 'u', password: 'p' })).toThrow('username/password or a bearer token may be set, but not both');
     expect(users({ 'auth-provider': { name: 'oidc', config: { 'id-token': 'eyJ.x.y' } } })).toEqual({ kind: 'token', token: 'eyJ.x.y' });
     expect(() => users({ 'auth-provider': { name: 'gcp', config: { 'access-token': 'ya29.secret' } } })).toThrow(/auth-provider "gcp" is not supported/);
   });
@@ -87,19 +95,23 @@ describe('resolveContext', () => {
     const merged = mergeKubeconfigs([file('/k/config', { ...base, 'current-context': undefined })]);
     expect(() => resolveContext(merged)).toThrow(/no current context/);
     try {
-      resolveContext(merged, 'nope');
+      resolveContext(merged, { context: 'nope' });
       expect.unreachable();
     } catch (err) {
-      expect(err).toBeInstanceOf(ExitError);
-      expect((err as ExitError).exitCode).toBe(EXIT_USAGE);
-      expect((err as ExitError).message).toBe('kubeconfig /k/config: no context named "nope"');
+      expect(err).toBeInstanceOf(KubeconfigError);
+      expect((err as KubeconfigError).usage).toBe(true);
+      expect((err as KubeconfigError).message).toBe('kubeconfig /k/config: no context named "nope"');
     }
     const broken = (patch: Record<string, unknown>) => () => resolveContext(mergeKubeconfigs([file('/k/config', { ...base, ...patch })]));
     expect(broken({ clusters: [] })).toThrow('context "dev" names cluster "c1", which is not defined');
-    expect(broken({ users: [] })).toThrow('names user "u1", which is not defined');
+    // kubectl tolerates a context naming a user nobody defined (client-go's getAuthInfo): no credentials
+    expect(broken({ users: [] })()).toMatchObject({ auth: { kind: 'none' } });
     expect(broken({ clusters: [{ name: 'c1', cluster: {} }] })).toThrow('cluster "c1" has no server');
     expect(broken({ clusters: [{ name: 'c1', cluster: { server: 'ftp://x' } }] })).toThrow('server must be an http(s) URL');
-    expect(broken({ clusters: [{ name: 'c1', cluster: { server: 'https://x', 'proxy-url': 'http://proxy:3128' } }] })).toThrow(/proxy-url/);
+    expect(broken({ clusters: [{ name: 'c1', cluster: { server: 'https://x', 'proxy-url': 'socks5://proxy:1080' } }] })).toThrow(/proxy-url scheme socks5 is not supported/);
+    expect(broken({ clusters: [{ name: 'c1', cluster: { server: 'https://x', 'insecure-skip-tls-verify': true, 'certificate-authority': 'ca.crt' } }] })).toThrow(
+      'specifying a root certificates file with the insecure flag is not allowed',
+    );
     expect(broken({ users: [{ name: 'u1', user: { 'client-certificate-data': 'QQ==' } }] })).toThrow('needs both the certificate and its key');
     const notB64 = broken({ users: [{ name: 'u1', user: { 'client-key-data': '-----BEGIN PRIVATE KEY----- abc', 'client-certificate-data': 'QQ==' } }] });
     expect(notB64).toThrow('client-key-data is not base64');
@@ -129,10 +141,15 @@ describe('kubeconfigPaths', () => {
     expect(kubeconfigPaths({}, { HOME: home, KUBECONFIG: '' })).toEqual({ paths: [join(home, '.kube', 'config')], explicit: false });
   });
 
-  it('no kubeconfig and not in a pod: NoClusterError (a usage error); in a pod: the service account', async () => {
+  it('no kubeconfig and not in a pod: a no-cluster error; --server alone is enough; in a pod: the service account', async () => {
     const env = { HOME: join(dir, 'nohome'), KUBECONFIG: '' };
-    await expect(loadConnectionSpec({}, env)).rejects.toBeInstanceOf(NoClusterError);
-    expect(new NoClusterError().exitCode).toBe(EXIT_USAGE);
+    expect(() => loadConnectionSpec({}, env)).toThrow(expect.objectContaining({ code: 'no-cluster', usage: true }));
+    expect(loadConnectionSpec({ server: 'https://flags.example:6443', token: 'tk' }, env)).toEqual({
+      source: '--server',
+      server: 'https://flags.example:6443',
+      insecureSkipTlsVerify: false,
+      auth: { kind: 'token', token: 'tk' },
+    });
     expect(inClusterSpec({ KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' }, '/sa')).toEqual({
       source: 'the in-cluster service account',
       server: 'https://[fd00::1]:443',
@@ -146,11 +163,59 @@ describe('kubeconfigPaths', () => {
   it('reads and merges real files; a YAML error gives a position, not the text', async () => {
     const kc = join(dir, 'kc.yaml');
     writeFileSync(kc, JSON.stringify(base));
-    const spec = await loadConnectionSpec({ kubeconfig: kc, context: 'prod' }, {});
+    const spec = loadConnectionSpec({ kubeconfig: kc, context: 'prod' }, {});
     expect(spec.source).toBe('context "prod"');
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'users:\n  - name: u\n    user: {token: "s3cr3t-token\n');
-    await expect(loadConnectionSpec({ kubeconfig: bad }, {})).rejects.toThrow(/^kubeconfig .*bad\.yaml: invalid YAML at line \d+, column \d+$/);
-    await expect(loadConnectionSpec({ kubeconfig: join(dir, 'none') }, {})).rejects.toThrow(/--kubeconfig .*none: cannot read: no such file/);
+    expect(() => loadConnectionSpec({ kubeconfig: bad }, {})).toThrow(/^kubeconfig .*bad\.yaml: invalid YAML at line \d+, column \d+$/);
+    expect(() => loadConnectionSpec({ kubeconfig: bad }, {})).not.toThrow(/s3cr3t/);
+    expect(() => loadConnectionSpec({ kubeconfig: join(dir, 'none') }, {})).toThrow(/kubeconfig .*none: cannot read: no such file/);
+  });
+});
+
+describe('command-line overrides (kubectl flags)', () => {
+  const merged = () => mergeKubeconfigs([file('/etc/kc/config', base)]);
+
+  it('--server replaces the server and clears tls-server-name; --token replaces the user technique', () => {
+    const spec = resolveContext(merged(), { context: 'prod', server: 'https://other:6443/', token: 'flag-token' });
+    expect(spec.server).toBe('https://other:6443');
+    expect(spec.tlsServerName).toBeUndefined();
+    expect(spec.auth).toEqual({ kind: 'token', token: 'flag-token' });
+    // the client certificate stays: kubectl only overrides what the flags set
+    expect(spec.clientCert).toEqual({ path: '/abs/client.crt' });
+  });
+
+  it('--insecure-skip-tls-verify drops the CA; --certificate-authority replaces it (and an insecure setting)', () => {
+    const insecure = resolveContext(merged(), { context: 'prod', insecureSkipTlsVerify: true });
+    expect(insecure.ca).toBeUndefined();
+    expect(insecure.insecureSkipTlsVerify).toBe(true);
+    const ca = resolveContext(merged(), { context: 'prod', certificateAuthority: '/etc/ca.pem' });
+    expect(ca.ca).toEqual({ path: '/etc/ca.pem' });
+    expect(ca.insecureSkipTlsVerify).toBe(false);
+  });
+
+  it('--as and --as-group set impersonation; groups without a user are refused', () => {
+    expect(resolveContext(merged(), { as: 'jane', asGroups: ['dev', 'ops'] }).impersonate).toEqual({ user: 'jane', groups: ['dev', 'ops'], extra: {} });
+    expect(() => resolveContext(merged(), { asGroups: ['dev'] })).toThrow(expect.objectContaining({ usage: true }));
+    const fromFile = mergeKubeconfigs([file('/k/config', { ...base, users: [{ name: 'u1', user: { token: 't', as: 'bob', 'as-groups': ['g'], 'as-uid': '42', 'as-user-extra': { scopes: ['a'] } } }] })]);
+    expect(resolveContext(fromFile).impersonate).toEqual({ user: 'bob', groups: ['g'], uid: '42', extra: { scopes: ['a'] } });
+    expect(resolveContext(fromFile, { as: 'carol' }).impersonate).toMatchObject({ user: 'carol', groups: ['g'] });
+  });
+
+  it('the namespace kubectl would use: -n, else the context, else "default"', () => {
+    const dev = resolveContext(merged());
+    expect(effectiveNamespace(dev, 'explicit')).toBe('explicit');
+    expect(effectiveNamespace(dev)).toBe('team-a');
+    expect(effectiveNamespace(resolveContext(merged(), { context: 'prod' }))).toBe('default');
+    expect(effectiveNamespace(undefined)).toBe('default');
+  });
+
+  it('in a pod: POD_NAMESPACE, else the namespace file; flags apply too', () => {
+    const sa = mkdtempSync(join(tmpdir(), 'sealkit-sa-'));
+    writeFileSync(join(sa, 'namespace'), 'from-file\n');
+    const env = { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' };
+    expect(inClusterSpec(env, sa)?.namespace).toBe('from-file');
+    expect(inClusterSpec({ ...env, POD_NAMESPACE: 'from-env' }, sa)?.namespace).toBe('from-env');
+    expect(inClusterSpec(env, sa, { token: 'x', server: 'https://elsewhere' })).toMatchObject({ server: 'https://elsewhere', auth: { kind: 'token', token: 'x' } });
   });
 });
