@@ -169,7 +169,7 @@ describe('kubeconfigPaths', () => {
     writeFileSync(bad, 'users:\n  - name: u\n    user: {token: "s3cr3t-token\n');
     expect(() => loadConnectionSpec({ kubeconfig: bad }, {})).toThrow(/^kubeconfig .*bad\.yaml: invalid YAML at line \d+, column \d+$/);
     expect(() => loadConnectionSpec({ kubeconfig: bad }, {})).not.toThrow(/s3cr3t/);
-    expect(() => loadConnectionSpec({ kubeconfig: join(dir, 'none') }, {})).toThrow(/kubeconfig .*none: cannot read: no such file/);
+    expect(() => loadConnectionSpec({ kubeconfig: join(dir, 'none') }, {})).toThrow(/^--kubeconfig .*none: cannot read: no such file$/);
   });
 });
 

@@ -393,15 +393,18 @@ export function kubeconfigPaths(selection: Pick<KubeSelection, 'kubeconfig'>, en
   return { paths: existsSync(fallback) ? [fallback] : [], explicit: false };
 }
 
-/** Reads and parses one kubeconfig; a syntax error gives a position, never the text. */
-export function readKubeconfig(path: string): KubeconfigFile {
+/**
+ * Reads and parses one kubeconfig; a syntax error gives a position, never the text. `label` names
+ * where the path came from in a message about reading it (`--kubeconfig` for the flag).
+ */
+export function readKubeconfig(path: string, label = 'kubeconfig'): KubeconfigFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'a directory' : (code ?? 'unreadable');
-    throw new KubeconfigError(`kubeconfig ${path}: cannot read: ${why}`, { cause: err });
+    throw new KubeconfigError(`${label} ${path}: cannot read: ${why}`, { cause: err });
   }
   const doc = parseDocument(text);
   const error = doc.errors[0];
@@ -418,7 +421,7 @@ export function readKubeconfig(path: string): KubeconfigFile {
  * service account; else a KubeconfigError with code `no-cluster`.
  */
 export function loadConnectionSpec(selection: KubeSelection = {}, env: NodeJS.ProcessEnv = process.env, saDir = SERVICE_ACCOUNT_DIR): ConnectionSpec {
-  const { paths } = kubeconfigPaths(selection, env);
+  const { paths, explicit } = kubeconfigPaths(selection, env);
   if (paths.length === 0) {
     if (str(selection.server) !== undefined) return resolveContext(mergeKubeconfigs([]), { ...selection, context: undefined });
     const inCluster = selection.context === undefined ? inClusterSpec(env, saDir, selection) : undefined;
@@ -429,7 +432,7 @@ export function loadConnectionSpec(selection: KubeSelection = {}, env: NodeJS.Pr
       hint: 'pass --kubeconfig FILE or set KUBECONFIG',
     });
   }
-  return resolveContext(mergeKubeconfigs(paths.map(readKubeconfig)), selection);
+  return resolveContext(mergeKubeconfigs(paths.map((p) => readKubeconfig(p, explicit ? '--kubeconfig' : 'kubeconfig'))), selection);
 }
 
 /** The namespace kubectl would use: `-n` given, else the context's (or pod's) namespace, else "default". */
