@@ -208,7 +208,7 @@ secretGenerator:
     write(dir, 'broken.yaml', 'kind: Secret\nstringData:\n  a: [unclosed\n');
     const result = await run(['scan'], { cwd: dir });
     expectOk(result);
-    expect(result.stderr).toMatch(/^sealkit: broken\.yaml: skipped, not valid YAML \(line \d+, column \d+\)\n$/);
+    expect(result.stderr).toMatch(/^sealkit: broken\.yaml: skipped, invalid YAML at line \d+, column \d+\n$/);
     await removeDir(dir);
   });
 

@@ -1,5 +1,6 @@
 import type { Node } from 'yaml';
-import type { Located, ParsedFile } from '../files/replace-sealed-values.js';
+import type { ParsedFile } from '../files/replace-sealed-values.js';
+import type { Located } from '../input/locate-objects.js';
 import { ExitError } from '../errors.js';
 import { applyEdits, rewriteFile, serializeDocuments, setAt, type TextEdit } from '../files/checked-rewrite.js';
 import { formatManifests } from '../output/manifests.js';

@@ -1,6 +1,7 @@
 import type { Scalar } from 'yaml';
 import { ExitError } from '../errors.js';
 import { applyEdits, parseYamlDocuments, rewriteFile, serializeDocuments, setAt, type FileFormat, type TextEdit } from './checked-rewrite.js';
+import { locateObjects, type Located } from '../input/locate-objects.js';
 import { yaml } from '../yaml-lazy.js';
 
 /**
@@ -10,13 +11,6 @@ import { yaml } from '../yaml-lazy.js';
  * scalars) falls back to editing the parsed documents, which keeps comments. The checked rewrite
  * itself (JSON, fallback, re-parse) is checked-rewrite.ts.
  */
-
-/** A SealedSecret found in a file: which document, and where inside it (`[]`, or `['items', 3]` in a List). */
-export interface Located {
-  readonly doc: number;
-  readonly path: ReadonlyArray<string | number>;
-  readonly value: Record<string, unknown>;
-}
 
 export interface ParsedFile {
   readonly format: FileFormat;
@@ -40,19 +34,6 @@ function isJson(text: string): boolean {
   return first === '{' || first === '[';
 }
 
-function collect(value: unknown, doc: number, path: ReadonlyArray<string | number>, out: Located[]): void {
-  if (Array.isArray(value)) {
-    value.forEach((v, i) => collect(v, doc, [...path, i], out));
-    return;
-  }
-  if (!isRecord(value)) return;
-  if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
-    value.items.forEach((v, i) => collect(v, doc, [...path, 'items', i], out));
-    return;
-  }
-  out.push({ doc, path, value });
-}
-
 /** Parses a manifest file and lists every object in it, with its position. `source` names it in errors. */
 export function parseFile(text: string, source: string): ParsedFile {
   const objects: Located[] = [];
@@ -63,11 +44,11 @@ export function parseFile(text: string, source: string): ParsedFile {
     } catch {
       throw new ExitError(`${source}: invalid JSON`);
     }
-    collect(value, 0, [], objects);
+    locateObjects(value, 0, [], objects);
     return { format: 'json', docs: [value], objects };
   }
   const docs = parseYamlDocuments(text, source);
-  docs.forEach((value, i) => collect(value, i, [], objects));
+  docs.forEach((value, i) => locateObjects(value, i, [], objects));
   return { format: 'yaml', docs, objects };
 }
 

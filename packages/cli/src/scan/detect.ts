@@ -1,5 +1,8 @@
 import { posix } from 'node:path';
 import { BITNAMI_API_GROUP, inspectBitnamiValue, inspectValue, API_GROUP } from '@sealkit/core';
+import { ExitError } from '../errors.js';
+import { parseYamlDocuments } from '../files/checked-rewrite.js';
+import { locateObjects, type Located } from '../input/locate-objects.js';
 import { yaml } from '../yaml-lazy.js';
 import { parseSimpleYaml } from '../yaml/fast-yaml.js';
 import type { Finding, RuleId } from './findings.js';
@@ -31,12 +34,6 @@ export interface ScanInput {
 
 type Path = ReadonlyArray<string | number>;
 
-interface Located {
-  readonly doc: number;
-  readonly path: Path;
-  readonly value: Record<string, unknown>;
-}
-
 /** A finding before its line is known: where in the parsed documents it sits. */
 interface Pending {
   readonly doc: number;
@@ -56,7 +53,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 // Cheap test before any parsing: a file that mentions none of these has nothing to report.
 const MAY_MATTER = /Secret|secretGenerator/;
 
-function parseDocs(text: string): unknown[] {
+function parseDocs(text: string, path: string): unknown[] {
   const first = text.trimStart()[0];
   if (first === '{' || first === '[') {
     try {
@@ -67,29 +64,12 @@ function parseDocs(text: string): unknown[] {
   }
   const simple = parseSimpleYaml(text);
   if (simple !== undefined) return simple;
-  return yaml()
-    .parseAllDocuments(text)
-    .map((doc) => {
-      const error = doc.errors[0];
-      if (error !== undefined) {
-        const at = error.linePos?.[0];
-        throw new UnparsableError(`not valid YAML${at === undefined ? '' : ` (line ${at.line}, column ${at.col})`}`);
-      }
-      return doc.toJS({ maxAliasCount: 100 }) as unknown;
-    });
-}
-
-function collect(value: unknown, doc: number, path: Path, out: Located[]): void {
-  if (Array.isArray(value)) {
-    value.forEach((v, i) => collect(v, doc, [...path, i], out));
-    return;
+  try {
+    return parseYamlDocuments(text, path);
+  } catch (err) {
+    if (!(err instanceof ExitError)) throw err;
+    throw new UnparsableError(err.message.slice(path.length + 2));
   }
-  if (!isRecord(value)) return;
-  if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
-    value.items.forEach((v, i) => collect(v, doc, [...path, 'items', i], out));
-    return;
-  }
-  out.push({ doc, path, value });
 }
 
 function metadataOf(value: Record<string, unknown>): Record<string, unknown> {
@@ -283,7 +263,7 @@ export async function scanText(input: ScanInput, repo: RepoFiles): Promise<Findi
   let text = input.text;
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const objects: Located[] = [];
-  parseDocs(text).forEach((value, i) => collect(value, i, [], objects));
+  parseDocs(text, input.path).forEach((value, i) => locateObjects(value, i, [], objects));
   const pending: Pending[] = [];
   const located: Finding[] = [];
   for (const obj of objects) {
