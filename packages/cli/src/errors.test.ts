@@ -1,6 +1,7 @@
 import { AuthenticationError, BadInputError, ScopeMismatchError, UnknownKeyIdError } from '@sealkit/core';
 import { describe, expect, it } from 'vitest';
-import { EXIT_FAILURE, EXIT_USAGE, ExitError, formatError, toExitError, UsageError } from './errors.js';
+import { EXIT_FAILURE, EXIT_USAGE, ExitError, formatError, UsageError } from './errors.js';
+import { toExitError } from './to-exit-error.js';
 
 describe('formatError', () => {
   it('prints one line with the hint, collapsing newlines', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import type { RegisterCommand } from './types.js';
-import { EXIT_OK, EXIT_USAGE, ExitError, formatError, toExitError } from './errors.js';
+import { EXIT_OK, EXIT_USAGE, ExitError, formatError } from './errors.js';
 import { processIo, type Io } from './io.js';
 
 /**
@@ -51,6 +51,9 @@ function kubesealHabit(argv: readonly string[]): ExitError | undefined {
 /** The global options that may come before the command name. */
 const GLOBAL_FLAGS = new Set(['--debug']);
 
+/** `sealkit --version` needs no command at all. */
+const VERSION_FLAGS = new Set(['-V', '--version']);
+
 /** The command named on the command line, when it is one we know and nothing else is asked of the program. */
 function commandNamed(argv: readonly string[]): string | undefined {
   const first = argv.find((a) => !GLOBAL_FLAGS.has(a));
@@ -99,7 +102,8 @@ Examples:
     );
   const ctx = { io };
   const named = argv === undefined ? undefined : commandNamed(argv);
-  for (const [name, load] of COMMANDS) {
+  const none = argv !== undefined && argv.length === 1 && VERSION_FLAGS.has(argv[0] as string);
+  for (const [name, load] of none ? [] : COMMANDS) {
     if (named === undefined || named === name) (await load())(program, ctx);
   }
   for (const command of program.commands) command.addOption(new Option('--debug', 'print stack traces on errors').hideHelp());
@@ -163,7 +167,8 @@ export async function main(argv: readonly string[], io: Io = processIo(), name =
       if (typeof mapped === 'number') return mapped;
       exitError = mapped;
     } else {
-      exitError = toExitError(err);
+      // Loaded here: it imports @sealkit/core, which --version and --help never need.
+      exitError = (await import('./to-exit-error.js')).toExitError(err);
     }
     try {
       io.writeErr(formatError(exitError, debug));

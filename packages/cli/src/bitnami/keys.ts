@@ -9,7 +9,8 @@ import {
   parseBitnamiCertificate,
   type BitnamiCertificate,
 } from '@sealkit/core';
-import { ExitError, toExitError, UsageError, withContext } from '../errors.js';
+import { ExitError, UsageError } from '../errors.js';
+import { toExitError, withContext } from '../to-exit-error.js';
 import { readUserFile } from '../files/user-files.js';
 import { parseManifests } from '../input/manifests.js';
 

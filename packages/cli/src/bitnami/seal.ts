@@ -13,7 +13,8 @@ import {
   type BitnamiSealedSecretManifest,
   type Scope,
 } from '@sealkit/core';
-import { ExitError, UsageError, withContext } from '../errors.js';
+import { ExitError, UsageError } from '../errors.js';
+import { withContext } from '../to-exit-error.js';
 import { writeOutput } from '../files/user-files.js';
 import type { Io } from '../io.js';
 import { describeObject, type InputObject } from '../input/manifests.js';

@@ -7,7 +7,8 @@ import {
   type SealedSecretManifest,
   type SecretManifest,
 } from '@sealkit/core';
-import { ExitError, toExitError } from '../errors.js';
+import { ExitError } from '../errors.js';
+import { toExitError } from '../to-exit-error.js';
 import type { UnsealKeys } from './keys.js';
 
 /** True for a `bitnami.com/v1alpha1` object. */

@@ -14,7 +14,8 @@ import {
   type ValueVerdict,
   type VerifyAnswer,
 } from '@sealkit/core';
-import { ExitError, withContext } from '../errors.js';
+import { ExitError } from '../errors.js';
+import { withContext } from '../to-exit-error.js';
 import { describeStatus, statusReason, type ApiClient, type ApiResponse } from './api.js';
 
 /**

@@ -10,7 +10,7 @@ import {
   type SealedValueInfo,
   type Scope,
 } from '@sealkit/core';
-import { withContext } from '../errors.js';
+import { withContext } from '../to-exit-error.js';
 import { describeObject, parseManifests, readInput } from '../input/manifests.js';
 import type { RegisterCommand } from '../types.js';
 import { inputFileOption } from './options.js';

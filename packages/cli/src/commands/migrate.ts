@@ -10,7 +10,8 @@ import {
   type BitnamiSealedSecretManifest,
 } from '@sealkit/core';
 import { addClusterOptions, type ClusterFlags } from '../cluster/options.js';
-import { ExitError, toExitError, UsageError } from '../errors.js';
+import { ExitError, UsageError } from '../errors.js';
+import { toExitError } from '../to-exit-error.js';
 import { writeFileAtomic } from '../files/user-files.js';
 import type { Io } from '../io.js';
 import type { RegisterCommand } from '../types.js';

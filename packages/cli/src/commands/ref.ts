@@ -21,7 +21,8 @@ import {
   type RemoteSecretPlan,
 } from '@sealkit/core';
 import { Option } from 'commander';
-import { ExitError, UsageError, withContext } from '../errors.js';
+import { ExitError, UsageError } from '../errors.js';
+import { withContext } from '../to-exit-error.js';
 import { writeOutput } from '../files/user-files.js';
 import type { Io } from '../io.js';
 import { describeObject, parseManifests, readInput } from '../input/manifests.js';

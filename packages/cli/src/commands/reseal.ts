@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { inspectValue, validateSealedSecret, SEALED_SECRET_API_VERSION, type SealedValueInfo } from '@sealkit/core';
-import { ExitError, UsageError, withContext } from '../errors.js';
+import { ExitError, UsageError } from '../errors.js';
+import { withContext } from '../to-exit-error.js';
 import { writeFileAtomic } from '../files/user-files.js';
 import type { Io } from '../io.js';
 import { readInput } from '../input/manifests.js';

@@ -16,7 +16,8 @@ import {
 } from '@sealkit/core';
 import { addClusterOptions, type ClusterFlags } from '../cluster/options.js';
 import { formatOption, type SealFormat } from '../bitnami/format-option.js';
-import { ExitError, UsageError, withContext } from '../errors.js';
+import { ExitError, UsageError } from '../errors.js';
+import { withContext } from '../to-exit-error.js';
 import { writeOutput } from '../files/user-files.js';
 import type { Io } from '../io.js';
 import { resolveRecipients } from '../keys/load-keys.js';

@@ -1,6 +1,7 @@
 import { Option } from 'commander';
 import { BITNAMI_API_VERSION, inspectValue, keyId, validateBitnamiSealedSecret, validateSealedSecret } from '@sealkit/core';
-import { ExitError, toExitError } from '../errors.js';
+import { ExitError } from '../errors.js';
+import { toExitError } from '../to-exit-error.js';
 import type { Io } from '../io.js';
 import { describeObject, parseManifests, readInput, type InputObject } from '../input/manifests.js';
 import { addClusterOptions, type ClusterFlags } from '../cluster/options.js';

@@ -1,5 +1,6 @@
 import { decodePrivateKeysPem, decodePublicKeysPem, keyId, Keyring } from '@sealkit/core';
-import { ExitError, UsageError, withContext } from '../errors.js';
+import { ExitError, UsageError } from '../errors.js';
+import { withContext } from '../to-exit-error.js';
 import type { ClusterFlags } from '../cluster/options.js';
 import { readUserFile } from '../files/user-files.js';
 

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { sealSecret, validateSecret, type Scope } from '@sealkit/core';
-import { toExitError, withContext } from '../errors.js';
+import { toExitError, withContext } from '../to-exit-error.js';
 import { exists, PUBLIC_FILE_MODE, writeFileAtomic, writeNewFile } from '../files/user-files.js';
 import { listManifestFiles, toPosix } from '../files/walk.js';
 import type { Io } from '../io.js';
