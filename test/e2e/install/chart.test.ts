@@ -144,9 +144,13 @@ describe('the chart', () => {
     for (const values of [{}, ...MATRIX.map((m) => m.values)]) expect(await lint(values)).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
   });
 
-  it('helm lint rejects a chart whose template does not render (the check can fail)', async () => {
-    const r = await run(helm, ['lint', '--strict', CHART, '--set', 'podDisruptionBudget=oops'], { allowFail: true });
-    expect(r.code).not.toBe(0);
+  it('values.schema.json turns a misspelt or invalid value into an error instead of ignoring it', async () => {
+    const typo = await run(helm, ['lint', '--strict', CHART, '--set', 'replica=3'], { allowFail: true });
+    expect(typo.code).not.toBe(0);
+    expect(typo.stdout + typo.stderr).toMatch(/additional properties 'replica' not allowed/);
+    const level = await run(helm, ['template', 'sealkit', CHART, '--set', 'logLevel=verbose'], { allowFail: true });
+    expect(level.code).not.toBe(0);
+    expect(level.stderr).toMatch(/logLevel/);
   });
 
   it('renders by default exactly the objects `kubectl kustomize deploy/` gives (the Namespace aside)', async () => {
