@@ -36,6 +36,10 @@ class FakeVault implements VaultApi {
     this.valid.add(token);
     return { token, ttlSeconds: this.ttl, renewable: true };
   }
+  async write(path: string) {
+    this.check('write');
+    return { a: path };
+  }
   kubernetesLogin = () => this.login();
   appRoleLogin = () => this.login();
   async renewSelf(): Promise<VaultAuthResult> {

@@ -25,6 +25,22 @@ export interface Authenticator {
   authenticate(api: VaultApi): Promise<{ ttlSeconds: number; renewable: boolean }>;
 }
 
+/**
+ * Vault's Kubernetes auth: a fresh service account JWT for every login (the JWT is short-lived and
+ * used once), then the token Vault returns. Used by RemoteStores and by key custody alike.
+ */
+export function kubernetesAuthenticator(mount: string, role: string, jwt: () => Promise<string>): Authenticator {
+  return {
+    method: 'kubernetes',
+    createsTokens: true,
+    async authenticate(api) {
+      const r = await api.kubernetesLogin(mount, role, await jwt());
+      api.setToken(r.token);
+      return r;
+    },
+  };
+}
+
 export interface SessionEvents {
   login?(method: AuthMethod, ok: boolean): void;
   renew?(ok: boolean): void;

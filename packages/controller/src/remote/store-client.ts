@@ -9,7 +9,7 @@ import { interpretKvRead, type KvReadOutcome } from './extract.js';
 import { kvReadPath, normalizeMount, notFoundHint } from './kv-path.js';
 import { StoreLimiter } from './limiter.js';
 import { noMetrics, type RemoteMetrics } from './metrics.js';
-import { VaultSession, type Authenticator } from './session.js';
+import { kubernetesAuthenticator, VaultSession, type Authenticator } from './session.js';
 import type { SharedReads } from './shared-reads.js';
 import type { KvVersion } from './types.js';
 import { storeKey, type SecretKeyLocation, type StorePlan } from './validate.js';
@@ -56,17 +56,10 @@ export function authenticatorFor(plan: StorePlan, creds: CredentialSource): Auth
         },
       };
     case 'kubernetes':
-      return {
-        method: 'kubernetes',
-        createsTokens: true,
-        async authenticate(api) {
-          const sa = auth.serviceAccount;
-          const jwt = await creds.requestServiceAccountToken(sa.namespace, sa.name, sa.audiences, SA_TOKEN_SECONDS);
-          const r = await api.kubernetesLogin(auth.mount, auth.role, jwt);
-          api.setToken(r.token);
-          return r;
-        },
-      };
+      return kubernetesAuthenticator(auth.mount, auth.role, () => {
+        const sa = auth.serviceAccount;
+        return creds.requestServiceAccountToken(sa.namespace, sa.name, sa.audiences, SA_TOKEN_SECONDS);
+      });
     case 'appRole':
       return {
         method: 'appRole',

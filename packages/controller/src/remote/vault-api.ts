@@ -36,12 +36,14 @@ export interface VaultMountInfo {
   kvVersion: KvVersion | undefined;
 }
 
-export type VaultOp = 'read' | 'login' | 'renew' | 'lookup' | 'revoke' | 'mountinfo';
+export type VaultOp = 'read' | 'write' | 'login' | 'renew' | 'lookup' | 'revoke' | 'mountinfo';
 
 export interface VaultApi {
   /** Sets the token sent with later requests (undefined: none). */
   setToken(token: string | undefined): void;
   read(path: string, options?: { version?: number }): Promise<VaultReadResult>;
+  /** POSTs body to path (e.g. Transit encrypt/decrypt) and returns the response's `data`, null when absent. */
+  write(path: string, body: Record<string, unknown>): Promise<Record<string, unknown> | null>;
   kubernetesLogin(mount: string, role: string, jwt: string): Promise<VaultAuthResult>;
   appRoleLogin(mount: string, roleId: string, secretId: string): Promise<VaultAuthResult>;
   renewSelf(incrementSeconds?: number): Promise<VaultAuthResult>;
@@ -70,6 +72,7 @@ type NodeVaultFactory = (options?: Record<string, unknown>) => NodeVaultClient;
 interface NodeVaultClient {
   token: string | undefined;
   read(path: string, requestOptions?: Record<string, unknown>): Promise<unknown>;
+  write(path: string, data: Record<string, unknown>, requestOptions?: Record<string, unknown>): Promise<unknown>;
   kubernetesLogin(args: Record<string, unknown>): Promise<unknown>;
   approleLogin(args: Record<string, unknown>): Promise<unknown>;
   tokenRenewSelf(args?: Record<string, unknown>): Promise<unknown>;
@@ -148,6 +151,9 @@ export function createNodeVaultApi(options: NodeVaultApiOptions): VaultApi {
         const body = asRecord(asRecord((err as { response?: unknown }).response)?.body);
         return { status: 404, data: asRecord(body?.data) };
       }
+    },
+    write(path, body) {
+      return call('write', () => client.write(path, body), (res) => asRecord(asRecord(res)?.data));
     },
     kubernetesLogin(mount, role, jwt) {
       requireText(role, 'role');
