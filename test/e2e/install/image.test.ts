@@ -40,6 +40,9 @@ let image: ReturnType<typeof ociImage>;
 let rootfs: string;
 
 beforeAll(async () => {
+  if (process.getuid?.() !== 0) {
+    throw new Error('the image suite needs root: umoci unpacks image layers with their owners and runc starts containers (.ci/run runs as root; locally: sudo -E env PATH="$PATH" npx vitest run --project e2e test/e2e/install/image.test.ts)');
+  }
   for (const out of ['oci-a', 'oci-b']) {
     const t0 = Date.now();
     const r = await exec('bash', [BUILD, '--out', path.join(work, out)], { env: { SOURCE_DATE_EPOCH: EPOCH } });
