@@ -77,7 +77,8 @@ describe('sealkit completion', () => {
     };
     expect(complete('sealkit ').split(' ').sort()).toEqual([...topLevel].sort());
     expect(complete('sealkit se')).toBe('seal set');
-    expect(complete('sealkit seal --ce')).toBe('--cert');
+    expect(complete('sealkit seal --from-l')).toBe('--from-literal');
+    expect(complete('sealkit seal --ce').split(' ')).toContain('--cert');
     expect(complete('sealkit seal -o ')).toBe('yaml json');
     expect(complete('sealkit scan --output s')).toBe('sarif');
     expect(complete('sealkit hook ')).toBe('install');
