@@ -16,10 +16,11 @@ import {
 import { ExitError, UsageError } from '../errors.js';
 import { withContext } from '../to-exit-error.js';
 import { writeOutput } from '../files/user-files.js';
+import type { ClusterFlags } from '../cluster/options.js';
 import type { Io } from '../io.js';
 import { describeObject, type InputObject } from '../input/manifests.js';
 import { adoptLocation, findCandidates, matchingCandidates, readMergeFile, sealedLabel, writeMerged } from '../files/merge-into-file.js';
-import { boundLocation, checkRawFlags, checkSecretFlags, readRawValue, readSecretInputs, requireNamespace, requireRawLocation, type SealCommandFlags } from '../input/seal-flags.js';
+import { boundLocation, checkRawFlags, checkSecretFlags, contextNamespace, readRawValue, readSecretInputs, requireNamespace, requireRawLocation, type SealCommandFlags } from '../input/seal-flags.js';
 import { readBitnamiCert } from './keys.js';
 import { formatBitnamiManifests } from './output.js';
 import { withGitOpsAnnotations } from '../output/gitops-annotations.js';
@@ -28,7 +29,7 @@ import { withGitOpsAnnotations } from '../output/gitops-annotations.js';
  * `sealkit seal --format bitnami`: what kubeseal writes, for repositories and pipelines built
  * around the Bitnami controller. Differences from kubeseal, all on the side of refusing a mistake:
  * a --scope that contradicts the Secret's scope annotations is a usage error (kubeseal lets the
- * annotation win silently), a missing namespace is an error (kubeseal takes the kubeconfig's), and
+ * annotation win silently), a namespace comes from -n, the manifest or the kubeconfig context (as kubeseal), else it is an error, and
  * --merge-into keeps the scope of the file it merges into and edits only the changed values.
  */
 
@@ -40,8 +41,9 @@ function hasScopeAnnotation(annotations: Record<string, string> | undefined): bo
 const scopeName = (scope: Scope) => (scope === 'strict' ? 'strict' : `${scope}-wide`);
 
 /** `--raw`: one value, printed bare and without a newline, exactly as `kubeseal --raw` prints it. */
-export async function sealBitnamiRaw(io: Io, flags: SealCommandFlags): Promise<void> {
+export async function sealBitnamiRaw(io: Io, flags: SealCommandFlags & ClusterFlags): Promise<void> {
   const scope = flags.scope ?? 'strict';
+  if (flags.namespace === undefined && scope !== 'cluster') flags.namespace = await contextNamespace(flags);
   requireRawLocation(flags, scope, scopeName);
   const cert = await readBitnamiCert(flags.cert ?? []);
   const value = await readRawValue(io, flags);
@@ -114,7 +116,7 @@ export async function mergeIntoBitnami(io: Io, path: string, inputs: readonly In
 // the command (seal.ts hands `--format bitnami` over to this, with its parsed flags)
 
 /** `sealkit seal --format bitnami ...`: the same inputs and flags as the sealkit format. */
-export async function sealBitnamiCommand(io: Io, nameArg: string | undefined, flags: SealCommandFlags, cmd: Command): Promise<void> {
+export async function sealBitnamiCommand(io: Io, nameArg: string | undefined, flags: SealCommandFlags & ClusterFlags, cmd: Command): Promise<void> {
   if (flags.raw === true) {
     checkRawFlags(nameArg, flags, cmd, [[(flags.fromFile ?? []).length > 1, '--from-file given more than once']]);
     return sealBitnamiRaw(io, flags);

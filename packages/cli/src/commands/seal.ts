@@ -23,7 +23,7 @@ import type { Io } from '../io.js';
 import { resolveRecipients } from '../keys/load-keys.js';
 import { describeObject, type InputObject } from '../input/manifests.js';
 import { formatManifests } from '../output/manifests.js';
-import { boundLocation, checkRawFlags, checkSecretFlags, readRawValue, readSecretInputs, requireNamespace, requireRawLocation, type SealCommandFlags } from '../input/seal-flags.js';
+import { boundLocation, checkRawFlags, checkSecretFlags, contextNamespace, readRawValue, readSecretInputs, requireNamespace, requireRawLocation, type SealCommandFlags } from '../input/seal-flags.js';
 import type { RegisterCommand } from '../types.js';
 import { collect, inputFileOption, namespaceOption, outputFormatOption, scopeOption, writeFileOption } from './options.js';
 import { withGitOpsAnnotations } from '../output/gitops-annotations.js';
@@ -157,7 +157,7 @@ async function sealRecursive(io: Io, nameArg: string | undefined, flags: SealFla
     dir,
     recipients,
     scope: flags.scope ?? 'strict',
-    namespace: flags.namespace,
+    namespace: flags.namespace ?? (await contextNamespace(flags)),
     inPlace: flags.inPlace === true,
     dryRun: flags.dryRun === true,
   });
@@ -166,6 +166,7 @@ async function sealRecursive(io: Io, nameArg: string | undefined, flags: SealFla
 
 async function sealRaw(io: Io, flags: SealFlags): Promise<void> {
   const scope = flags.scope ?? 'strict';
+  if (flags.namespace === undefined && scope !== 'cluster') flags.namespace = await contextNamespace(flags);
   requireRawLocation(flags, scope, (s) => s);
   const recipients = await resolveRecipients({ certs: flags.cert ?? [], cluster: flags });
   const value = await readRawValue(io, flags);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { ClusterFlags } from '../cluster/options.js';
 import type { Scope } from '@sealkit/core';
 import { UsageError } from '../errors.js';
 import { readUserFile } from '../files/user-files.js';
@@ -155,8 +156,28 @@ function applyOverrides(input: InputObject, flags: SealCommandFlags): InputObjec
   return { ...input, value: { ...input.value, metadata } };
 }
 
-/** The Secrets to seal: built from NAME and --from-*, or read from -f/stdin; with -n/--name applied. */
-export async function readSecretInputs(io: Io, nameArg: string | undefined, flags: SealCommandFlags, building: boolean): Promise<InputObject[]> {
+/**
+ * The namespace of the kubeconfig's current (or --context) context, kubeseal's rule for a Secret
+ * that names none and got no -n; undefined when no cluster is configured or the context sets none
+ * (then the scope check asks for -n). The kubeconfig code is loaded only when this is needed.
+ */
+export async function contextNamespace(cluster: ClusterFlags): Promise<string | undefined> {
+  const [{ KubeconfigError, loadConnectionSpec }, { kubeSelection, toCliError }] = await Promise.all([import('@sealkit/kube'), import('../cluster/session.js')]);
+  try {
+    const namespace = loadConnectionSpec(kubeSelection(cluster)).namespace;
+    return namespace === undefined || namespace === '' ? undefined : namespace;
+  } catch (err) {
+    if (err instanceof KubeconfigError && err.code === 'no-cluster') return undefined;
+    throw toCliError(err);
+  }
+}
+
+function hasNamespace(input: InputObject): boolean {
+  return isRecord(input.value) && isRecord(input.value.metadata) && typeof input.value.metadata.namespace === 'string' && input.value.metadata.namespace !== '';
+}
+
+/** The Secrets to seal: built from NAME and --from-*, or read from -f/stdin; with -n/--name applied, else the context's namespace. */
+export async function readSecretInputs(io: Io, nameArg: string | undefined, flags: SealCommandFlags & ClusterFlags, building: boolean): Promise<InputObject[]> {
   let inputs: InputObject[];
   if (building) {
     const secret = await buildSecret({
@@ -176,5 +197,8 @@ export async function readSecretInputs(io: Io, nameArg: string | undefined, flag
   if (flags.name !== undefined && inputs.length > 1) {
     throw new UsageError(`--name applies to one Secret; the input has ${inputs.length} objects`);
   }
-  return inputs.map((input) => applyOverrides(input, flags));
+  const located = inputs.map((input) => applyOverrides(input, flags));
+  if (flags.namespace !== undefined || located.every(hasNamespace)) return located;
+  const namespace = await contextNamespace(flags);
+  return namespace === undefined ? located : located.map((input) => (hasNamespace(input) ? input : applyOverrides(input, { namespace })));
 }
