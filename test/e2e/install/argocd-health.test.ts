@@ -4,7 +4,7 @@
 // deploy/) bring an object into a state against the real kube-apiserver and Vault, records the
 // object as Argo CD would read it, and checks what the script says about it.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -83,6 +83,7 @@ beforeAll(async () => {
 }, 1_200_000);
 
 afterAll(async () => {
+  rmSync(scriptDir, { recursive: true, force: true });
   await ctl?.stop();
   await pv?.dispose();
   for (const ns of [app, unwatched, ctlNs]) if (ns) await kubectl(['delete', 'namespace', ns, '--wait=false'], { allowFail: true });

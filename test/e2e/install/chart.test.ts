@@ -2,7 +2,7 @@
 // the defaults and a matrix of values, apply every rendering with a server-side dry run to the real
 // kube-apiserver, hand the rendered controller flags to the real controller binary, and check that
 // the default rendering is the same set of objects as `kubectl kustomize deploy/`.
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -127,6 +127,7 @@ beforeAll(async () => {
 }, 1_200_000);
 
 afterAll(async () => {
+  rmSync(work, { recursive: true, force: true });
   if (ns) await kubectl(['delete', 'namespace', ns, '--wait=false'], { allowFail: true });
 });
 

@@ -1,7 +1,7 @@
 // No perpetual OutOfSync in Argo CD: after the real controller has written status, the manifests
 // from Git, applied again server-side, show no difference (`kubectl diff --server-side` is
 // empty), for every sealkit kind, and the controller never wrote a field of `spec`.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -60,6 +60,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  rmSync(work, { recursive: true, force: true });
   await ctl?.stop();
   for (const ns of [app, ctlNs]) if (ns) await kubectl(['delete', 'namespace', ns, '--wait=false'], { allowFail: true });
   if (sfx) await kubectl(['delete', 'clusterremotestore', `drift-${sfx}`, '--ignore-not-found', '--wait=false'], { allowFail: true });
