@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { errorFields } from '../kube/errors.js';
 import { parseSealedSecret, render, RequestError, reseal, verify } from './sealed-ops.js';
+import { CLIENT_TIMEOUTS } from './client-timeouts.js';
 
 export interface ServerDeps {
   keys: KeyringStore;
@@ -139,7 +140,7 @@ export function createHttpServer(d: ServerDeps): http.Server {
     }
   };
 
-  return http.createServer((req, res) => {
+  return http.createServer(CLIENT_TIMEOUTS, (req, res) => {
     handle(req, res).catch((err) => {
       if (err instanceof RequestError) {
         if (!res.headersSent) send(res, 'error', err.status, err.message + '\n');
