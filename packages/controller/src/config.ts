@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { parseLogLevel, type LogLevel } from './log.js';
+import { parseLogLevel, type LogLevel } from './runtime/log.js';
 
 export class UsageError extends Error {}
 

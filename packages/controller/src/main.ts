@@ -1,16 +1,16 @@
 import { delimiter } from 'node:path';
 import { generateKeyPair } from '@sealkit/core';
-import { systemClock } from './clock.js';
+import { systemClock } from './runtime/clock.js';
 import { BITNAMI_USAGE, extractBitnamiFlags, type BitnamiOptions } from './bitnami/options.js';
 import { parseConfig, USAGE, UsageError, type Config } from './config.js';
-import { Controller } from './controller.js';
+import { Controller } from './sealed/controller.js';
 import { createHttpServer } from './http/server.js';
 import { KeyringStore } from './keys/keyring-store.js';
 import { HttpKubeClient } from './kube/client.js';
 import { connect, KubeconfigError, type Connection } from './kube/config.js';
 import { errorFields } from './kube/errors.js';
-import { createLogger, type Logger } from './log.js';
-import { createMetrics } from './metrics.js';
+import { createLogger, type Logger } from './runtime/log.js';
+import { createMetrics } from './runtime/metrics.js';
 
 export const VERSION = '0.1.0';
 

@@ -8,7 +8,7 @@ import {
   type BitnamiKeyring,
 } from '@sealkit/core';
 import { stringify as toYaml } from 'yaml';
-import { unsealReason } from '../reconcile/sealed-secret.js';
+import { unsealReason } from '../sealed/reconcile.js';
 
 /**
  * The controller's HTTP API for Bitnami SealedSecrets (`--bitnami`), answered in the shapes of the

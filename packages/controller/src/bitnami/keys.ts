@@ -6,12 +6,12 @@ import {
   bitnamiKeyFromSecret,
   type BitnamiPrivateKey,
 } from '@sealkit/core';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../runtime/clock.js';
 import { secretPath, secretsPath } from '../constants.js';
-import { Informer, type Cached } from '../informer.js';
+import { Informer, type Cached } from '../runtime/informer.js';
 import type { KubeClient } from '../kube/client.js';
 import { errorFields, isNotFound } from '../kube/errors.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../runtime/log.js';
 
 /** One Bitnami key Secret, reduced to its key (or why it could not be read) and certificate. */
 export interface BitnamiKeyEntry extends Cached {

@@ -1,15 +1,15 @@
 import { isDeepStrictEqual } from 'node:util';
 import { BITNAMI_ANNOTATIONS, BITNAMI_API_VERSION } from '@sealkit/core';
 import { OPT_IN_ANNOTATION, SEALED_SECRETS_GROUP_VERSION } from '../constants.js';
-import type { EventSink } from '../events.js';
+import type { EventSink } from '../runtime/events.js';
 import { ApiError, isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
-import { splitKey } from '../informer.js';
-import type { Logger } from '../log.js';
-import type { WorkResult } from '../workqueue.js';
+import { splitKey } from '../runtime/informer.js';
+import type { Logger } from '../runtime/log.js';
+import type { WorkResult } from '../runtime/workqueue.js';
 import type { OpenResult } from './opener.js';
 import { bitnamiSecretView, managedHash, type BitnamiSealedSecretView, type BitnamiSecretView, type SyncedCondition } from './views.js';
-import type { OwnerReference } from '../view-fields.js';
-import { replaceManagedFields } from '../secret-patch.js';
+import type { OwnerReference } from '../runtime/object-fields.js';
+import { replaceManagedFields } from '../secrets/patch.js';
 
 /**
  * One pass over one Bitnami SealedSecret, with the Bitnami controller's rules (pkg/controller,

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { BITNAMI_ANNOTATIONS, BITNAMI_API_VERSION, bitnamiScope, type Scope } from '@sealkit/core';
 import { OPT_IN_ANNOTATION } from '../constants.js';
-import type { Cached } from '../informer.js';
-import { findCondition, observedGeneration, ownerReferences, sortedEntries, stringMap, type OwnerReference } from '../view-fields.js';
+import type { Cached } from '../runtime/informer.js';
+import { findCondition, observedGeneration, ownerReferences, sortedEntries, stringMap, type OwnerReference } from '../runtime/object-fields.js';
 
 /** What the controller keeps of a Bitnami SealedSecret: identity, the spec to open, its status. */
 export interface BitnamiSealedSecretView extends Cached {

@@ -1,6 +1,6 @@
 import { inspectValue, sealValues, type Scope, type Unsealer, type ValueVerdict, type VerifyAnswer } from '@sealkit/core';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { unsealReason } from '../reconcile/sealed-secret.js';
+import { unsealReason } from '../sealed/reconcile.js';
 
 export class RequestError extends Error {
   constructor(readonly status: number, message: string) {

@@ -8,7 +8,7 @@ import {
   Unsealer,
   type KeyPair,
 } from '@sealkit/core';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../runtime/clock.js';
 import {
   KEY_CREATED_ANNOTATION,
   KEY_ID_ANNOTATION,
@@ -22,11 +22,11 @@ import {
   FIELD_MANAGER,
   secretsPath,
 } from '../constants.js';
-import { Informer, type Cached } from '../informer.js';
+import { Informer, type Cached } from '../runtime/informer.js';
 import type { KubeClient } from '../kube/client.js';
 import { errorFields, isAlreadyExists } from '../kube/errors.js';
-import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics.js';
+import type { Logger } from '../runtime/log.js';
+import type { Metrics } from '../runtime/metrics.js';
 
 /** One key Secret, reduced to the key pair and when it was made. */
 export interface KeyEntry extends Cached {

@@ -9,13 +9,13 @@
 //   await remote.stopLeading();     // lost the lease: queue pauses
 //   await remote.stop();            // shutdown: revokes the Vault tokens it created
 
-import type { EventSink } from '../events.js';
-import { Informer, InformerGroup, cacheKey, informerPerNamespace, splitKey, type Cached } from '../informer.js';
+import type { EventSink } from '../runtime/events.js';
+import { Informer, InformerGroup, cacheKey, informerPerNamespace, splitKey, type Cached } from '../runtime/informer.js';
 import type { KubeClient } from '../kube/client.js';
 import { errorFields } from '../kube/errors.js';
-import type { Logger } from '../log.js';
-import type { SecretView } from '../reconcile/views.js';
-import { WorkQueue, type WorkResult } from '../workqueue.js';
+import type { Logger } from '../runtime/log.js';
+import type { SecretView } from '../sealed/views.js';
+import { WorkQueue, type WorkResult } from '../runtime/workqueue.js';
 import { systemClock, systemRandom, type Clock, type Random } from './clock.js';
 import { RemoteError, Reason } from './errors.js';
 import { clusterRemoteStoresPath, isConflict, isNotFound, RequesterKubeApi, remoteSecretsPath, remoteStoresPath } from './kube-api.js';

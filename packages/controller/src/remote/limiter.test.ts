@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from './clock.js';
+import { FakeClock } from '../testing/fake-clock.js';
 import { Reason, VaultRequestError } from './errors.js';
 import { StoreLimiter } from './limiter.js';
 
 describe('StoreLimiter', () => {
   it('bounds requests in flight', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock(1_700_000_000_000);
     const l = new StoreLimiter({ concurrency: 3, clock, random: () => 0.5 });
     let active = 0;
     let peak = 0;
@@ -22,7 +22,7 @@ describe('StoreLimiter', () => {
   });
 
   it('pauses the store after 429/503 with growing backoff and fails fast meanwhile', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock(1_700_000_000_000);
     const l = new StoreLimiter({ concurrency: 2, clock, random: () => 1, minBackoffMs: 1000 });
     await expect(l.run(async () => { throw new VaultRequestError(429, ['rate limited']); })).rejects.toMatchObject({ status: 429 });
     let ran = false;
@@ -36,7 +36,7 @@ describe('StoreLimiter', () => {
   });
 
   it('does not pause on other errors', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock(1_700_000_000_000);
     const l = new StoreLimiter({ concurrency: 1, clock, random: () => 0 });
     await expect(l.run(async () => { throw new VaultRequestError(403, []); })).rejects.toBeDefined();
     expect(l.pauseRemainingMs()).toBe(0);

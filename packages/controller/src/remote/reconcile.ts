@@ -8,7 +8,7 @@
 // the runtime can host it next to the SealedSecret reconciler.
 
 import { createHash } from 'node:crypto';
-import { splitKey } from '../informer.js';
+import { splitKey } from '../runtime/informer.js';
 import type { Clock, Random } from './clock.js';
 import { RemoteError, Reason } from './errors.js';
 import { extractAll, extractProperty, type KvReadOutcome, type KvSecret } from './extract.js';

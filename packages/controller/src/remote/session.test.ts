@@ -1,7 +1,7 @@
 // Token lifecycle with a fake VaultApi and a manual clock (single-function unit tests; the real
 // Vault behaviour is covered by test/e2e/remote*.test.ts).
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from './clock.js';
+import { FakeClock } from '../testing/fake-clock.js';
 import { RemoteError, Reason, VaultRequestError } from './errors.js';
 import { VaultSession, type Authenticator } from './session.js';
 import type { VaultApi, VaultAuthResult } from './vault-api.js';
@@ -71,7 +71,7 @@ const loginAuth: Authenticator = {
 };
 
 function setup() {
-  const clock = new ManualClock();
+  const clock = new FakeClock(1_700_000_000_000);
   const api = new FakeVault();
   const events = { logins: 0, renewals: 0 };
   const s = new VaultSession(api, loginAuth, { clock, events: { login: () => events.logins++, renew: () => events.renewals++ } });
@@ -189,7 +189,7 @@ describe('VaultSession', () => {
   });
 
   it('a static token is never revoked and is checked with lookup-self', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock(1_700_000_000_000);
     const api = new FakeVault();
     api.valid.add('static');
     const auth: Authenticator = {

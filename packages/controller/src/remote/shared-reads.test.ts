@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from './clock.js';
+import { FakeClock } from '../testing/fake-clock.js';
 import { MIN_SHARE_WINDOW_MS, SharedReads, shareWindowMs } from './shared-reads.js';
 
 describe('shareWindowMs', () => {
@@ -13,7 +13,7 @@ describe('shareWindowMs', () => {
 
 describe('SharedReads', () => {
   it('shares a read in flight', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock(1_700_000_000_000);
     let shared = 0;
     const r = new SharedReads({ clock, onShared: () => shared++ });
     let calls = 0;
@@ -30,7 +30,7 @@ describe('SharedReads', () => {
   });
 
   it('shares a settled answer within the caller window only', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock(1_700_000_000_000);
     const r = new SharedReads({ clock });
     let calls = 0;
     const fetch = async () => ++calls;
@@ -42,7 +42,7 @@ describe('SharedReads', () => {
   });
 
   it('never reuses a failure, but shares it while in flight', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock(1_700_000_000_000);
     const r = new SharedReads({ clock });
     let calls = 0;
     const fail = async () => {
@@ -57,7 +57,7 @@ describe('SharedReads', () => {
   });
 
   it('forgets entries after their window and on invalidate', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock(1_700_000_000_000);
     const r = new SharedReads({ clock });
     await r.get('s1#a', 1000, async () => 1);
     await r.get('s2#a', 1000, async () => 1);
@@ -71,7 +71,7 @@ describe('SharedReads', () => {
 
 describe('SharedReads reuse predicate', () => {
   it('lets a caller refuse a settled answer (e.g. an old "not found") and read afresh', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock(1_700_000_000_000);
     const r = new SharedReads({ clock });
     let calls = 0;
     const fetch = async () => ({ found: ++calls > 1 });

@@ -21,8 +21,8 @@
 
 import { MANAGED_BY_LABEL } from '@sealkit/core';
 import { MANAGED_BY_VALUE, OPT_IN_ANNOTATION } from '../constants.js';
-import { foreignOwnerReferences, mergeOwnerReferences, replaceManagedFields } from '../secret-patch.js';
-import { sortedEntries } from '../view-fields.js';
+import { foreignOwnerReferences, mergeOwnerReferences, replaceManagedFields } from '../secrets/patch.js';
+import { sortedEntries } from '../runtime/object-fields.js';
 import { RemoteError, Reason } from './errors.js';
 import type { CreationPolicy, OwnerReference } from './types.js';
 import { REMOTE_API_VERSION, REMOTE_SECRET_KIND } from './types.js';

@@ -1,9 +1,9 @@
-import type { KubeClient } from './kube/client.js';
-import { isNotFound } from './kube/errors.js';
-import { FIELD_MANAGER, secretPath, secretsPath } from './constants.js';
-import { secretView, type SecretView } from './reconcile/views.js';
-import type { DesiredSecret } from './reconcile/desired.js';
-import { mergeOwnerReferences, replaceManagedFields } from './secret-patch.js';
+import type { KubeClient } from '../kube/client.js';
+import { isNotFound } from '../kube/errors.js';
+import { FIELD_MANAGER, secretPath, secretsPath } from '../constants.js';
+import { secretView, type SecretView } from '../sealed/views.js';
+import type { DesiredSecret } from '../sealed/desired.js';
+import { mergeOwnerReferences, replaceManagedFields } from './patch.js';
 
 /** The writes the reconciler makes to Secrets; a fake of this is all its unit tests need. */
 export interface SecretApi {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { generateKeyPair, Keyring, sealValues, Unsealer, type Scope } from '@sealkit/core';
-import { reconcileSealedSecret, type Memo, type ReconcileDeps } from './sealed-secret.js';
+import { reconcileSealedSecret, type Memo, type ReconcileDeps } from './reconcile.js';
 import { decide, desiredSecret } from './desired.js';
 import { sealedSecretView, secretView, type SealedSecretView, type SecretView } from './views.js';
-import type { SecretApi } from '../secret-writer.js';
+import type { SecretApi } from '../secrets/writer.js';
 import type { DesiredSecret } from './desired.js';
 import { ApiError } from '../kube/errors.js';
-import { silentLogger } from '../log.js';
-import type { SealedSecretStatus } from '../status.js';
+import { silentLogger } from '../runtime/log.js';
+import type { SealedSecretStatus } from '../runtime/status.js';
 
 const pair = generateKeyPair();
 const other = generateKeyPair();

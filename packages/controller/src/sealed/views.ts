@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Cached } from '../informer.js';
+import type { Cached } from '../runtime/informer.js';
 import { OPT_IN_ANNOTATION, MANAGED_BY_VALUE } from '../constants.js';
 import { MANAGED_BY_LABEL } from '@sealkit/core';
-import { findCondition, observedGeneration, ownerReferences, sortedEntries, stringMap, type OwnerReference } from '../view-fields.js';
+import { findCondition, observedGeneration, ownerReferences, sortedEntries, stringMap, type OwnerReference } from '../runtime/object-fields.js';
 
 export type { OwnerReference };
 

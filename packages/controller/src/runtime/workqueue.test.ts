@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WorkQueue, type WorkResult } from './workqueue.js';
-import { FakeClock, flush } from './test-support.js';
-import { ManualClock, flush as settle } from './remote/clock.js';
+import { FakeClock, flush } from '../testing/fake-clock.js';
 
 function deferred() {
   let resolve!: (r: WorkResult) => void;
@@ -92,7 +91,7 @@ describe('WorkQueue', () => {
     const delays: number[] = [];
     for (let i = 0; i < 8; i++) {
       delays.push(clock.pending()[0]!);
-      clock.advance(clock.pending()[0]!);
+      await clock.advance(clock.pending()[0]!);
       await flush();
     }
     expect(delays).toEqual([100, 200, 400, 800, 1000, 1000, 1000, 1000]);
@@ -115,7 +114,7 @@ describe('WorkQueue', () => {
     expect(calls).toBe(2);
     expect(q.waiting).toBe(0);
     expect(q.failuresOf('a')).toBe(0);
-    clock.advance(10_000);
+    await clock.advance(10_000);
     await flush();
     expect(calls).toBe(2);
   });
@@ -127,10 +126,10 @@ describe('WorkQueue', () => {
     q.start();
     q.add('a');
     await flush();
-    clock.advance(4999);
+    await clock.advance(4999);
     await flush();
     expect(calls).toBe(1);
-    clock.advance(1);
+    await clock.advance(1);
     await flush();
     expect(calls).toBe(2);
   });
@@ -158,7 +157,7 @@ describe('WorkQueue', () => {
 
 describe('WorkQueue priority lanes (RemoteSecrets)', () => {
   it('takes never-synced (urgent) keys before periodic refreshes', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock(1_700_000_000_000);
     const order: string[] = [];
     const q = new WorkQueue({ clock, concurrency: 1, handler: async (k) => (order.push(k), { kind: 'done' }) });
     for (let i = 0; i < 5; i++) q.add(`refresh-${i}`, 'refresh');
@@ -172,7 +171,7 @@ describe('WorkQueue priority lanes (RemoteSecrets)', () => {
   });
 
   it('dedupes, reruns a key changed while processing, and keeps the earliest schedule', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock(1_700_000_000_000);
     const runs: string[] = [];
     let release!: () => void;
     const q = new WorkQueue({
@@ -187,7 +186,7 @@ describe('WorkQueue priority lanes (RemoteSecrets)', () => {
     q.start();
     q.add('a');
     q.add('a');
-    await settle();
+    await flush();
     q.add('a'); // while processing: dirty
     release();
     await q.drained();
@@ -203,7 +202,7 @@ describe('WorkQueue priority lanes (RemoteSecrets)', () => {
   });
 
   it('retries with exponential backoff, never less than the hint', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock(1_700_000_000_000);
     const at: number[] = [];
     let n = 0;
     const q = new WorkQueue({
@@ -219,7 +218,7 @@ describe('WorkQueue priority lanes (RemoteSecrets)', () => {
     });
     q.start();
     q.add('k');
-    await settle();
+    await flush();
     await clock.advance(200_000);
     const gaps = at.slice(1).map((t, i) => t - at[i]!);
     expect(gaps.slice(0, 5)).toEqual([1000, 2000, 30_000, 8000, 60_000]);
@@ -236,18 +235,18 @@ describe('WorkQueue refresh and drop', () => {
     q.add('a');
     await flush();
     expect(q.failuresOf('a')).toBe(1);
-    clock.advance(100);
+    await clock.advance(100);
     await flush();
     expect(q.failuresOf('a')).toBe(1); // 'after' kept it
-    clock.advance(50);
+    await clock.advance(50);
     await flush();
     expect(q.failuresOf('a')).toBe(2);
-    clock.advance(200);
+    await clock.advance(200);
     await flush();
     expect(q.failuresOf('a')).toBe(0); // 'refresh' reset it
     expect(clock.pending()).toEqual([5000]);
     await q.pause();
-    clock.advance(5000);
+    await clock.advance(5000);
     q.add('b');
     expect(q.depth).toBe(2);
     q.start();
@@ -266,7 +265,7 @@ describe('WorkQueue refresh and drop', () => {
     expect(q.waiting).toBe(1);
     q.drop('a');
     expect(q.waiting).toBe(0);
-    clock.advance(10_000);
+    await clock.advance(10_000);
     await flush();
     expect(calls).toBe(1);
   });

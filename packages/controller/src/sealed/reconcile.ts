@@ -1,13 +1,13 @@
 import type { Location } from '@sealkit/core';
 import { Reasons, type Reason } from '../constants.js';
-import type { EventSink } from '../events.js';
-import { splitKey } from '../informer.js';
+import type { EventSink } from '../runtime/events.js';
+import { splitKey } from '../runtime/informer.js';
 import { ApiError, errorFields, isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
-import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics.js';
-import type { SecretApi } from '../secret-writer.js';
-import { nextStatus, type ReadyState, type StatusWriter } from '../status.js';
-import type { WorkResult } from '../workqueue.js';
+import type { Logger } from '../runtime/log.js';
+import type { Metrics } from '../runtime/metrics.js';
+import type { SecretApi } from '../secrets/writer.js';
+import { nextStatus, type ReadyState, type StatusWriter } from '../runtime/status.js';
+import type { WorkResult } from '../runtime/workqueue.js';
 import { decide, desiredSecret, type Decision } from './desired.js';
 import type { SealedSecretView, SecretView } from './views.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nextStatus, StatusLane, type SealedSecretStatus } from './status.js';
-import { sealedSecretView } from './reconcile/views.js';
-import { FakeClock, flush } from './test-support.js';
+import { sealedSecretView } from '../sealed/views.js';
+import { FakeClock, flush } from '../testing/fake-clock.js';
 
 const ss = (status?: object, generation = 2) =>
   sealedSecretView({ metadata: { namespace: 'n', name: 'a', uid: 'u', generation, resourceVersion: '1' }, spec: { encryptedData: {} }, status });
@@ -63,13 +63,13 @@ describe('StatusLane', () => {
     await lane.patch(view('d'), st('1'));
     for (let i = 0; i < 5; i++) await flush();
     expect(lane.depth).toBe(0);
-    clock.advance(1000);
+    await clock.advance(1000);
     for (let i = 0; i < 5; i++) await flush();
     expect(sent.filter((s) => s === 'd:1')).toHaveLength(2);
     fail = 404;
     await lane.patch(view('e'), st('1'));
     for (let i = 0; i < 5; i++) await flush();
-    clock.advance(60_000);
+    await clock.advance(60_000);
     for (let i = 0; i < 5; i++) await flush();
     expect(sent.filter((s) => s === 'e:1')).toHaveLength(1);
   });

@@ -2,7 +2,7 @@
 // (secret-writer.ts), Bitnami SealedSecrets (bitnami/reconcile.ts) and RemoteSecrets
 // (remote/target.ts) decide differently what to write, but write it the same way, so that the
 // three never disagree about what is theirs to replace on a Secret.
-import type { OwnerReference } from './view-fields.js';
+import type { OwnerReference } from '../runtime/object-fields.js';
 
 /** Other objects' non-controller references: not ours to drop when we write the Secret. */
 export function foreignOwnerReferences(existing: readonly OwnerReference[], ourUid: string): OwnerReference[] {

@@ -1,6 +1,6 @@
 import { backoffDelay, sleep, type Clock } from './clock.js';
-import type { KubeClient, WatchEvent } from './kube/client.js';
-import { ApiError, errorFields, isGone } from './kube/errors.js';
+import type { KubeClient, WatchEvent } from '../kube/client.js';
+import { ApiError, errorFields, isGone } from '../kube/errors.js';
 import type { Logger } from './log.js';
 
 /** What the cache keeps of an object: a projection chosen by the caller, plus its identity. */

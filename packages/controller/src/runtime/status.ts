@@ -1,6 +1,6 @@
-import type { KubeClient } from './kube/client.js';
-import type { Condition, SealedSecretView } from './reconcile/views.js';
-import { sealedSecretPath } from './constants.js';
+import type { KubeClient } from '../kube/client.js';
+import type { Condition, SealedSecretView } from '../sealed/views.js';
+import { sealedSecretPath } from '../constants.js';
 
 export interface ReadyState {
   ready: boolean;

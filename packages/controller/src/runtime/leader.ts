@@ -1,7 +1,7 @@
 import { sleep, type Clock } from './clock.js';
-import type { KubeClient } from './kube/client.js';
-import { errorFields, isAlreadyExists, isConflict, isNotFound } from './kube/errors.js';
-import type { Config } from './config.js';
+import type { KubeClient } from '../kube/client.js';
+import { errorFields, isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
+import type { Config } from '../config.js';
 import type { Logger } from './log.js';
 
 export interface LeaderOptions {
