@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, parseDuration, UsageError } from './config.js';
+import { FLAGS, parseConfig, parseDuration, USAGE, UsageError } from './config.js';
 
 describe('parseConfig', () => {
   it('flags beat environment variables, which beat defaults', () => {
@@ -42,5 +42,31 @@ describe('parseDuration', () => {
     expect(parseDuration('0', 'x')).toBe(0);
     expect(() => parseDuration('10', 'x')).toThrow(/--x/);
     expect(() => parseDuration('1y', 'x')).toThrow();
+  });
+});
+
+describe('--bitnami flags (the same table)', () => {
+  it('the mode is off without --bitnami; its flags and env are read with the others', () => {
+    expect(parseConfig(['--workers', '4'], {}).bitnami).toBeUndefined();
+    const c = parseConfig(['--bitnami', '--workers', '4', '--bitnami-key-namespace=sealed', '--bitnami-decrypt-workers', '0'], {});
+    expect(c.workers).toBe(4);
+    expect(c.bitnami).toMatchObject({ keyNamespace: 'sealed', decryptWorkers: 0, keyPrefix: 'sealed-secrets-key', resyncPeriodMs: 0, leaseName: 'sealkit-controller-bitnami' });
+    expect(parseConfig([], { SEALKIT_BITNAMI: 'true' }).bitnami?.keyNamespace).toBe('kube-system');
+    expect(() => parseConfig(['--bitnami', '--bitnami-key-namespace', 'Bad'], {})).toThrow(/not a valid namespace/);
+  });
+  it('booleans as before: --flag, --no-flag, --flag=false, --flag false', () => {
+    expect(parseConfig(['--leader-elect=false'], {}).leaderElect).toBe(false);
+    expect(parseConfig(['--leader-elect', 'false', '--workers', '2'], {}).leaderElect).toBe(false);
+    expect(parseConfig(['--no-leader-elect'], {}).leaderElect).toBe(false);
+    expect(parseConfig(['--bitnami=true'], {}).bitnami).toBeDefined();
+    expect(() => parseConfig(['--leader-elect=maybe'], {})).toThrow(/--leader-elect/);
+  });
+});
+
+describe('--help', () => {
+  it('lists every flag of every mode, RemoteSecrets and the Bitnami flags included', () => {
+    for (const name of Object.keys(FLAGS)) expect(USAGE).toContain(`--${name} `);
+    expect(USAGE).toMatch(/RemoteSecrets/);
+    expect(USAGE).toMatch(/Bitnami/);
   });
 });

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { BITNAMI_KEY_PREFIX } from '@sealkit/core';
+import type { BitnamiOptions } from './bitnami/controller.js';
+import { LEASE_NAME } from './constants.js';
 import { parseLogLevel, type LogLevel } from './runtime/log.js';
 
 export class UsageError extends Error {}
@@ -10,7 +14,7 @@ export interface Config {
   kubeconfig: string | undefined;
   context: string | undefined;
   namespace: string;
-  /** Namespaces whose SealedSecrets this controller handles; empty = all. */
+  /** Namespaces whose SealedSecrets and RemoteSecrets this controller handles; empty = all. */
   watchNamespaces: string[];
   listen: { host: string; port: number };
   keyRenewPeriodMs: number;
@@ -24,42 +28,72 @@ export interface Config {
   retryPeriodMs: number;
   identity: string;
   logLevel: LogLevel;
+  /** --bitnami: Bitnami SealedSecrets too; undefined when the mode is off. */
+  bitnami: BitnamiOptions | undefined;
 }
 
 interface FlagSpec {
+  section: Section;
   env: string[];
   help: string;
   default?: string;
   boolean?: boolean;
 }
 
-/** Every flag, its environment variables (first set wins; the flag beats them all) and default. */
+type Section = 'Kubernetes' | 'SealedSecrets and keys' | 'All kinds (SealedSecrets, RemoteSecrets, Bitnami SealedSecrets)' | 'Leader election' | 'Bitnami Sealed Secrets mode (docs/migrating-from-bitnami.md)' | 'Process';
+const KUBE: Section = 'Kubernetes';
+const KEYS: Section = 'SealedSecrets and keys';
+const ALL: Section = 'All kinds (SealedSecrets, RemoteSecrets, Bitnami SealedSecrets)';
+const LEADER: Section = 'Leader election';
+const BITNAMI: Section = 'Bitnami Sealed Secrets mode (docs/migrating-from-bitnami.md)';
+const PROCESS: Section = 'Process';
+
+/**
+ * Every flag of every mode: its section in --help, its environment variables (first set wins; the
+ * flag beats them all) and default. docs/operations.md lists the same table.
+ */
 export const FLAGS: Record<string, FlagSpec> = {
-  kubeconfig: { env: ['SEALKIT_KUBECONFIG', 'KUBECONFIG'], help: 'kubeconfig file; in-cluster config when unset' },
-  context: { env: ['SEALKIT_CONTEXT'], help: 'kubeconfig context (default: its current context)' },
-  namespace: { env: ['SEALKIT_NAMESPACE', 'POD_NAMESPACE'], help: "controller namespace: key Secrets, public-key ConfigMap, lease (default: the pod's namespace, else sealkit)" },
-  'watch-namespaces': { env: ['SEALKIT_WATCH_NAMESPACES'], help: 'comma-separated namespaces whose SealedSecrets to handle (default: all namespaces)' },
-  listen: { env: ['SEALKIT_LISTEN'], default: '0.0.0.0:8080', help: 'HTTP address: /healthz /readyz /metrics /v1/*' },
-  'key-renew-period': { env: ['SEALKIT_KEY_RENEW_PERIOD'], default: '720h', help: 'generate a new active key this often (0 disables)' },
-  workers: { env: ['SEALKIT_WORKERS'], default: '32', help: 'SealedSecrets reconciled in parallel (bounds API writes in flight)' },
-  'resync-period': { env: ['SEALKIT_RESYNC_PERIOD'], default: '10m', help: 're-check every SealedSecret this often (writes only on a difference; 0 disables)' },
-  'max-backoff': { env: ['SEALKIT_MAX_BACKOFF'], default: '5m', help: 'longest wait between retries of a failing object (retries never stop)' },
-  'leader-elect': { env: ['SEALKIT_LEADER_ELECT'], default: 'true', boolean: true, help: 'elect one active replica through a Lease' },
-  'lease-name': { env: ['SEALKIT_LEASE_NAME'], default: 'sealkit-controller', help: 'name of the coordination.k8s.io Lease' },
-  'lease-duration': { env: ['SEALKIT_LEASE_DURATION'], default: '15s', help: 'how long a standby waits for a silent leader' },
-  'renew-deadline': { env: ['SEALKIT_RENEW_DEADLINE'], default: '10s', help: 'a leader that cannot renew for this long steps down' },
-  'retry-period': { env: ['SEALKIT_RETRY_PERIOD'], default: '2s', help: 'lease renew / acquire interval' },
-  identity: { env: ['SEALKIT_IDENTITY', 'POD_NAME'], help: 'leader election identity (default: hostname_random)' },
-  'log-level': { env: ['SEALKIT_LOG_LEVEL'], default: 'info', help: 'debug, info, warn or error' },
+  kubeconfig: { section: KUBE, env: ['SEALKIT_KUBECONFIG', 'KUBECONFIG'], help: 'kubeconfig file; in-cluster config when unset' },
+  context: { section: KUBE, env: ['SEALKIT_CONTEXT'], help: 'kubeconfig context (default: its current context)' },
+  namespace: { section: KUBE, env: ['SEALKIT_NAMESPACE', 'POD_NAMESPACE'], help: "controller namespace: key Secrets, public-key ConfigMap, leases (default: the pod's namespace, else sealkit)" },
+  'watch-namespaces': { section: ALL, env: ['SEALKIT_WATCH_NAMESPACES'], help: 'comma-separated namespaces whose SealedSecrets, RemoteSecrets and RemoteStores to handle (default: all namespaces)' },
+  workers: { section: ALL, env: ['SEALKIT_WORKERS'], default: '32', help: 'objects reconciled in parallel, per kind (bounds API writes in flight)' },
+  'resync-period': { section: ALL, env: ['SEALKIT_RESYNC_PERIOD'], default: '10m', help: 're-check every SealedSecret and the public-key ConfigMap this often (writes only on a difference; 0 disables); RemoteSecrets refresh on their own spec.refreshInterval' },
+  'max-backoff': { section: ALL, env: ['SEALKIT_MAX_BACKOFF'], default: '5m', help: 'longest wait between retries of a failing object (retries never stop)' },
+  'key-renew-period': { section: KEYS, env: ['SEALKIT_KEY_RENEW_PERIOD'], default: '720h', help: 'generate a new active key this often (0 disables)' },
+  'leader-elect': { section: LEADER, env: ['SEALKIT_LEADER_ELECT'], default: 'true', boolean: true, help: 'elect one writing replica through a Lease (--no-leader-elect: this replica writes at once)' },
+  'lease-name': { section: LEADER, env: ['SEALKIT_LEASE_NAME'], default: LEASE_NAME, help: 'Lease electing the replica that writes for SealedSecrets, RemoteSecrets and keys' },
+  'lease-duration': { section: LEADER, env: ['SEALKIT_LEASE_DURATION'], default: '15s', help: 'how long a standby waits for a silent leader' },
+  'renew-deadline': { section: LEADER, env: ['SEALKIT_RENEW_DEADLINE'], default: '10s', help: 'a leader whose renew does not complete within this long stops writing at once' },
+  'retry-period': { section: LEADER, env: ['SEALKIT_RETRY_PERIOD'], default: '2s', help: 'lease renew / acquire interval' },
+  identity: { section: LEADER, env: ['SEALKIT_IDENTITY', 'POD_NAME'], help: 'leader election identity (default: hostname_random)' },
+  bitnami: { section: BITNAMI, env: ['SEALKIT_BITNAMI'], default: 'false', boolean: true, help: "also reconcile bitnami.com/v1alpha1 SealedSecrets with the Bitnami controller's keys (replaces the Bitnami controller)" },
+  'bitnami-key-namespace': { section: BITNAMI, env: ['SEALKIT_BITNAMI_KEY_NAMESPACE'], default: 'kube-system', help: 'namespace of the Bitnami key Secrets (label sealedsecrets.bitnami.com/sealed-secrets-key=active)' },
+  'bitnami-key-prefix': { section: BITNAMI, env: ['SEALKIT_BITNAMI_KEY_PREFIX'], default: BITNAMI_KEY_PREFIX, help: 'the Bitnami --key-prefix (a legacy key Secret of this name is read too)' },
+  'bitnami-decrypt-workers': { section: BITNAMI, env: ['SEALKIT_BITNAMI_DECRYPT_WORKERS'], help: 'threads for the RSA work (default: CPUs, at most 4; 0 = main thread)' },
+  'bitnami-resync-period': { section: BITNAMI, env: ['SEALKIT_BITNAMI_RESYNC_PERIOD'], default: '0', help: 're-check every Bitnami SealedSecret this often (0: only on changes, as Bitnami)' },
+  'bitnami-lease-name': { section: BITNAMI, env: ['SEALKIT_BITNAMI_LEASE_NAME'], default: 'sealkit-controller-bitnami', help: 'Lease electing the replica that reconciles Bitnami SealedSecrets' },
+  listen: { section: PROCESS, env: ['SEALKIT_LISTEN'], default: '0.0.0.0:8080', help: 'HTTP address: /healthz /readyz /metrics /v1/*' },
+  'log-level': { section: PROCESS, env: ['SEALKIT_LOG_LEVEL'], default: 'info', help: 'debug, info, warn or error' },
 };
+
+const SECTIONS: Section[] = [KUBE, ALL, KEYS, LEADER, BITNAMI, PROCESS];
 
 export const USAGE = `Usage: sealkit-controller [run] [flags]
        sealkit-controller rotate [flags]    generate a new active key now (running controllers pick it up)
 
-Turns sealkit.dev/v1alpha1 SealedSecrets into Secrets. Flags (each also settable by environment):
-${Object.entries(FLAGS)
-  .map(([k, s]) => `  --${k.padEnd(18)} ${s.help}${s.default ? ` [${s.default}]` : ''}\n  ${' '.repeat(20)} env: ${s.env.join(', ')}`)
-  .join('\n')}
+Turns sealkit.dev/v1alpha1 SealedSecrets and RemoteSecrets (values from Vault, through RemoteStores
+and ClusterRemoteStores) into Secrets, and with --bitnami also bitnami.com/v1alpha1 SealedSecrets.
+Flags (each also settable by environment; booleans take --flag, --no-flag or --flag=true|false):
+${SECTIONS.map(
+  (section) =>
+    `\n${section}:\n` +
+    Object.entries(FLAGS)
+      .filter(([, s]) => s.section === section)
+      .map(([k, s]) => `  --${k.padEnd(24)} ${s.help}${s.default ? ` [${s.default}]` : ''}\n  ${' '.repeat(26)} env: ${s.env.join(', ')}`)
+      .join('\n'),
+).join('\n')}
+
   --help, --version
 `;
 
@@ -80,9 +114,12 @@ export function parseDuration(value: string, what: string): number {
   return Math.round(total);
 }
 
+const TRUE = /^(true|1|yes)$/i;
+const FALSE = /^(false|0|no)$/i;
+
 function parseBool(value: string, what: string): boolean {
-  if (/^(true|1|yes)$/i.test(value)) return true;
-  if (/^(false|0|no)$/i.test(value)) return false;
+  if (TRUE.test(value)) return true;
+  if (FALSE.test(value)) return false;
   throw new UsageError(`--${what}: expected true or false, got '${value}'`);
 }
 
@@ -93,42 +130,62 @@ function parseListen(value: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
+/**
+ * Booleans as users have always written them (`--leader-elect=false`, `--leader-elect false`) in
+ * the form parseArgs takes (`--no-leader-elect`).
+ */
+function normalizeBooleans(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
+    const spec = m ? FLAGS[m[1]!] : undefined;
+    if (!m || !spec?.boolean) {
+      out.push(a);
+      continue;
+    }
+    let value = m[2];
+    if (value === undefined && argv[i + 1] !== undefined && (TRUE.test(argv[i + 1]!) || FALSE.test(argv[i + 1]!))) value = argv[++i];
+    out.push(value === undefined || parseBool(value, m[1]!) ? `--${m[1]}` : `--no-${m[1]}`);
+  }
+  return out;
+}
+
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Config {
-  const given: Record<string, string> = {};
-  let command: Config['command'] = 'run';
-  const args = [...argv];
-  if (args[0] === 'run' || args[0] === 'rotate') command = args.shift() as 'run' | 'rotate';
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--help' || a === '-h') return { command: 'help' } as Config;
-    if (a === '--version') return { command: 'version' } as Config;
-    if (!a.startsWith('--')) throw new UsageError(`unexpected argument '${a}'`);
-    let name = a.slice(2);
-    let value: string | undefined;
-    const eq = name.indexOf('=');
-    if (eq >= 0) {
-      value = name.slice(eq + 1);
-      name = name.slice(0, eq);
-    }
-    if (name.startsWith('no-') && FLAGS[name.slice(3)]?.boolean && value === undefined) {
-      given[name.slice(3)] = 'false';
-      continue;
-    }
-    const spec = FLAGS[name];
-    if (!spec) throw new UsageError(`unknown flag --${name} (see --help)`);
-    if (value === undefined) {
-      if (spec.boolean && (args[i + 1] === undefined || args[i + 1]!.startsWith('--'))) value = 'true';
-      else {
-        value = args[++i];
-        if (value === undefined) throw new UsageError(`--${name} needs a value`);
-      }
-    }
-    given[name] = value;
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: normalizeBooleans(argv),
+      options: {
+        ...Object.fromEntries(Object.entries(FLAGS).map(([k, s]) => [k, { type: s.boolean ? ('boolean' as const) : ('string' as const) }])),
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
+      allowPositionals: true,
+      allowNegative: true,
+      strict: true,
+    });
+  } catch (err) {
+    // parseArgs explains at length; one line naming the flag is enough.
+    const flag = /'(-[^']*)'/.exec((err as Error).message)?.[1];
+    const code = (err as { code?: string }).code;
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown flag ${flag}`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${flag} needs a value`);
+    throw new UsageError((err as Error).message.split('. ')[0]!);
   }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: 'help' } as Config;
+  if (values.version) return { command: 'version' } as Config;
+  let command: Config['command'] = 'run';
+  if (positionals[0] === 'run' || positionals[0] === 'rotate') command = positionals.shift() as 'run' | 'rotate';
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+
   const get = (name: string): string | undefined => {
-    if (given[name] !== undefined) return given[name];
+    const v = values[name];
+    if (v !== undefined) return String(v);
     for (const e of FLAGS[name]!.env) if (env[e]) return env[e];
     return FLAGS[name]!.default;
   };
@@ -158,16 +215,31 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     retryPeriodMs: parseDuration(get('retry-period')!, 'retry-period'),
     identity: get('identity') ?? `${hostname()}_${randomBytes(4).toString('hex')}`,
     logLevel,
+    bitnami: parseBool(get('bitnami')!, 'bitnami') ? bitnamiOptions(get) : undefined,
   };
   if (cfg.kubeconfig && cfg.kubeconfig.includes(':')) cfg.kubeconfig = cfg.kubeconfig.split(':')[0];
-  const nsRe = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-  if (!nsRe.test(cfg.namespace)) throw new UsageError(`--namespace: '${cfg.namespace}' is not a valid namespace name`);
-  for (const ns of cfg.watchNamespaces) if (!nsRe.test(ns)) throw new UsageError(`--watch-namespaces: '${ns}' is not a valid namespace name`);
+  if (!NAMESPACE.test(cfg.namespace)) throw new UsageError(`--namespace: '${cfg.namespace}' is not a valid namespace name`);
+  for (const ns of cfg.watchNamespaces) if (!NAMESPACE.test(ns)) throw new UsageError(`--watch-namespaces: '${ns}' is not a valid namespace name`);
   if (cfg.leaderElect && !(cfg.leaseDurationMs > cfg.renewDeadlineMs && cfg.renewDeadlineMs > cfg.retryPeriodMs)) {
     throw new UsageError('leader election needs --lease-duration > --renew-deadline > --retry-period');
   }
   if (cfg.maxBackoffMs < 1000) throw new UsageError('--max-backoff must be at least 1s');
   return cfg;
+}
+
+function bitnamiOptions(get: (name: string) => string | undefined): BitnamiOptions {
+  const keyNamespace = get('bitnami-key-namespace')!;
+  if (!NAMESPACE.test(keyNamespace)) throw new UsageError(`--bitnami-key-namespace: '${keyNamespace}' is not a valid namespace name`);
+  const keyPrefix = get('bitnami-key-prefix')!;
+  if (!/^[a-z0-9-]{1,245}$/.test(keyPrefix)) throw new UsageError(`--bitnami-key-prefix: '${keyPrefix}' is not a valid key prefix`);
+  const workersText = get('bitnami-decrypt-workers');
+  const decryptWorkers = workersText === undefined ? Math.max(1, Math.min(4, availableParallelism())) : Number(workersText);
+  if (!Number.isInteger(decryptWorkers) || decryptWorkers < 0 || decryptWorkers > 64) {
+    throw new UsageError('--bitnami-decrypt-workers: expected an integer from 0 to 64');
+  }
+  const leaseName = get('bitnami-lease-name')!;
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(leaseName)) throw new UsageError(`--bitnami-lease-name: '${leaseName}' is not a valid name`);
+  return { keyNamespace, keyPrefix, decryptWorkers, resyncPeriodMs: parseDuration(get('bitnami-resync-period')!, 'bitnami-resync-period'), leaseName };
 }
 
 function inClusterNamespace(): string | undefined {

@@ -1,7 +1,12 @@
 // Public API of @sealkit/controller: the entry point and the pieces tests and tools build on.
 export { main, loadConnection, VERSION, EXIT_OK, EXIT_ERROR, EXIT_USAGE } from './main.js';
 export { parseConfig, parseDuration, USAGE, UsageError, type Config } from './config.js';
-export { Controller } from './sealed/controller.js';
+export { Manager, type Reconciler, type Cache, type ManagerOptions } from './runtime/manager.js';
+export { WriteGate, NotLeaderError } from './runtime/write-gate.js';
+export { SealedSecretReconciler } from './sealed/controller.js';
+export { SecretWriter } from './secrets/writer.js';
+export { planSecretWrite, type ManagedSecret, type Ownership, type SecretObject } from './secrets/plan.js';
+export { StatusWriter, StatusLane } from './runtime/status.js';
 export { WorkQueue, type WorkResult, type WorkQueueOptions, type Lane } from './runtime/workqueue.js';
 export { Informer, type Cached } from './runtime/informer.js';
 export { HttpKubeClient, type KubeClient, type KubeRequest, type WatchEvent } from './kube/client.js';

@@ -1,16 +1,22 @@
 import { delimiter } from 'node:path';
 import { generateKeyPair } from '@sealkit/core';
-import { systemClock } from './runtime/clock.js';
-import { BITNAMI_USAGE, extractBitnamiFlags, type BitnamiOptions } from './bitnami/options.js';
+import type { BitnamiReconciler } from './bitnami/controller.js';
 import { parseConfig, USAGE, UsageError, type Config } from './config.js';
-import { Controller } from './sealed/controller.js';
 import { createHttpServer } from './http/server.js';
+import { KeyMaintenance } from './keys/maintenance.js';
 import { KeyringStore } from './keys/keyring-store.js';
-import { HttpKubeClient } from './kube/client.js';
+import { HttpKubeClient, type KubeClient } from './kube/client.js';
 import { connect, KubeconfigError, type Connection } from './kube/config.js';
 import { errorFields } from './kube/errors.js';
+import { RemoteController } from './remote/controller.js';
+import { systemClock } from './runtime/clock.js';
+import { EventRecorder } from './runtime/events.js';
 import { createLogger, type Logger } from './runtime/log.js';
+import { Manager } from './runtime/manager.js';
 import { createMetrics } from './runtime/metrics.js';
+import { WriteGate } from './runtime/write-gate.js';
+import { SealedSecretReconciler } from './sealed/controller.js';
+import { managedSecretsCache } from './secrets/cache.js';
 
 export const VERSION = '0.1.0';
 
@@ -18,6 +24,8 @@ export const VERSION = '0.1.0';
 export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
 export const EXIT_USAGE = 2;
+
+const USER_AGENT = `sealkit-controller/${VERSION}`;
 
 /**
  * The cluster to work on, as controller-runtime finds it: `--kubeconfig FILE` (that file only),
@@ -48,9 +56,7 @@ export async function loadConnection(cfg: Pick<Config, 'kubeconfig' | 'context'>
  */
 export async function main(argv: readonly string[], signal?: AbortSignal): Promise<number> {
   let cfg: Config;
-  let bitnami: BitnamiOptions | undefined;
   try {
-    ({ argv, options: bitnami } = extractBitnamiFlags(argv));
     cfg = parseConfig(argv);
   } catch (err) {
     if (err instanceof UsageError) {
@@ -60,7 +66,7 @@ export async function main(argv: readonly string[], signal?: AbortSignal): Promi
     throw err;
   }
   if (cfg.command === 'help') {
-    process.stdout.write(USAGE + BITNAMI_USAGE);
+    process.stdout.write(USAGE);
     return EXIT_OK;
   }
   if (cfg.command === 'version') {
@@ -70,11 +76,14 @@ export async function main(argv: readonly string[], signal?: AbortSignal): Promi
   const log = createLogger(cfg.logLevel, undefined, { component: 'sealkit-controller' });
   try {
     const conn = await loadConnection(cfg);
-    const client = new HttpKubeClient(conn, { maxSockets: cfg.workers + 8, userAgent: `sealkit-controller/${VERSION}` });
+    const client = new HttpKubeClient(conn, { maxSockets: cfg.workers + 8, userAgent: USER_AGENT });
     try {
       // rotate prints the new key id on stdout; its logs go to stderr.
-      if (cfg.command === 'rotate') return await rotate(cfg, client, createLogger(cfg.logLevel, (l) => process.stderr.write(l)));
-      return await run(cfg, client, log, signal, bitnami);
+      if (cfg.command === 'rotate') {
+        process.stdout.write(`${await rotateKey(cfg, client, createLogger(cfg.logLevel, (l) => process.stderr.write(l)), 'manual rotation (rotate command)')}\n`);
+        return EXIT_OK;
+      }
+      return await run(cfg, conn, client, log, signal);
     } finally {
       client.close();
     }
@@ -88,19 +97,62 @@ export async function main(argv: readonly string[], signal?: AbortSignal): Promi
   }
 }
 
-async function rotate(cfg: Config, client: HttpKubeClient, log: Logger): Promise<number> {
-  const store = new KeyringStore({ client, namespace: cfg.namespace, clock: systemClock, log });
-  const id = await store.createKey('manual rotation (rotate command)', generateKeyPair());
-  process.stdout.write(`${id}\n`);
-  return EXIT_OK;
+/** A new active key, by any replica (or the rotate command): leadership is not needed, running controllers load it by watch. */
+async function rotateKey(cfg: Config, client: KubeClient, log: Logger, reason: string): Promise<string> {
+  return new KeyringStore({ client, namespace: cfg.namespace, clock: systemClock, log }).createKey(reason, generateKeyPair());
 }
 
-async function run(cfg: Config, client: HttpKubeClient, log: Logger, signal?: AbortSignal, bitnami?: BitnamiOptions): Promise<number> {
+/**
+ * The composition root: one runtime (Manager) per Lease, each kind plugged in as a reconciler.
+ * - Lease --lease-name: SealedSecrets, RemoteSecrets and the keys;
+ * - Lease --bitnami-lease-name (with --bitnami): Bitnami SealedSecrets.
+ * Each manager's writes go through its own write gate; lease traffic has its own connections.
+ */
+async function run(cfg: Config, conn: Connection, client: HttpKubeClient, log: Logger, signal?: AbortSignal): Promise<number> {
+  const clock = systemClock;
   const metrics = createMetrics();
-  const controller = new Controller(cfg, client, systemClock, log, metrics);
-  // --bitnami: Bitnami SealedSecrets too (docs/migrating-from-bitnami.md), loaded only when asked for.
-  const bitnamiCtl = bitnami ? new (await import('./bitnami/controller.js')).BitnamiController(cfg, bitnami, client, systemClock, log, metrics, { sealedSecrets: controller.sealedSecrets, enqueue: (k) => controller.queue.add(k) }) : undefined;
-  const server = createHttpServer({ keys: controller.keys, metrics, log, notReady: () => [...controller.notReady(), ...(bitnamiCtl?.notReady() ?? [])], ...(bitnamiCtl ? { bitnami: bitnamiCtl.http } : {}) });
+  // Lease traffic on its own connection pool, so reconcile load cannot starve a renew.
+  const leaseClient = cfg.leaderElect ? new HttpKubeClient(conn, { maxSockets: 4, userAgent: USER_AGENT }) : undefined;
+  const election = leaseClient
+    ? { client: leaseClient, namespace: cfg.namespace, identity: cfg.identity, leaseDurationMs: cfg.leaseDurationMs, renewDeadlineMs: cfg.renewDeadlineMs, retryPeriodMs: cfg.retryPeriodMs }
+    : undefined;
+  const runtime = (lease: string, leaderGauge: { set(v: number): void }) => {
+    const gate = new WriteGate(lease, () => metrics.writesRefused.inc({ lease }));
+    const writes = gate.guard(client);
+    const events = new EventRecorder({ client: writes, identity: cfg.identity, log, metrics });
+    const manager = new Manager({ name: lease, gate, clock, log, leaderGauge, events, ...(election ? { election } : {}) });
+    return { writes, events, manager };
+  };
+  const common = { clock, log, metrics, namespaces: cfg.watchNamespaces, workers: cfg.workers, maxBackoffMs: cfg.maxBackoffMs };
+
+  const sk = runtime(cfg.leaseName, metrics.leader);
+  const keys = new KeyringStore({ client: sk.writes, namespace: cfg.namespace, clock, log, metrics });
+  const secrets = managedSecretsCache({ namespaces: cfg.watchNamespaces, client: sk.writes, clock, log, metrics });
+  const sealed = new SealedSecretReconciler({ ...common, client: sk.writes, secrets, keys, events: sk.events, resyncPeriodMs: cfg.resyncPeriodMs });
+  const remote = new RemoteController({ ...common, client: sk.writes, secrets, events: sk.events });
+  sk.manager
+    .add(new KeyMaintenance({ keys, client: sk.writes, namespace: cfg.namespace, renewPeriodMs: cfg.keyRenewPeriodMs, resyncPeriodMs: cfg.resyncPeriodMs, clock, log }))
+    .add(sealed)
+    .add(remote);
+  const managers = [sk.manager];
+
+  // --bitnami: loaded only when asked for (docs/migrating-from-bitnami.md).
+  let bitnami: BitnamiReconciler | undefined;
+  if (cfg.bitnami) {
+    const bn = runtime(cfg.bitnami.leaseName, metrics.bitnamiLeader);
+    const { BitnamiReconciler } = await import('./bitnami/controller.js');
+    bitnami = new BitnamiReconciler({
+      ...common,
+      options: cfg.bitnami,
+      client: bn.writes,
+      events: bn.events,
+      sealkit: { sealedSecrets: sealed.sealedSecrets, enqueue: (k) => sealed.queue.add(k) },
+    });
+    bn.manager.add(bitnami);
+    managers.push(bn.manager);
+  }
+
+  const server = createHttpServer({ keys, metrics, log, notReady: () => managers.flatMap((m) => m.notReady()), ...(bitnami ? { bitnami: bitnami.http } : {}) });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(cfg.listen.port, cfg.listen.host, () => {
@@ -116,30 +168,30 @@ async function run(cfg: Config, client: HttpKubeClient, log: Logger, signal?: Ab
     identity: cfg.identity,
     leaderElect: cfg.leaderElect,
     workers: cfg.workers,
+    bitnami: cfg.bitnami !== undefined,
   });
 
   const stopped = new Promise<string>((resolve) => {
     const onSignal = (name: string) => () => resolve(name);
-    const term = onSignal('SIGTERM');
-    const int = onSignal('SIGINT');
-    process.once('SIGTERM', term);
-    process.once('SIGINT', int);
+    process.once('SIGTERM', onSignal('SIGTERM'));
+    process.once('SIGINT', onSignal('SIGINT'));
     signal?.addEventListener('abort', () => resolve('abort'), { once: true });
   });
+  // Manual rotation: any replica may do it (not behind the write gate); all replicas load the new key by watch.
   const onUsr1 = () => {
-    controller.rotateNow().catch((err) => log.error('manual rotation failed', errorFields(err)));
+    rotateKey(cfg, client, log, 'manual rotation').then(() => metrics.keysGenerated.inc()).catch((err) => log.error('manual rotation failed', errorFields(err)));
   };
   process.on('SIGUSR1', onUsr1);
 
-  await controller.start();
-  bitnamiCtl?.start();
+  for (const m of managers) m.start();
   const why = await stopped;
   log.info('shutting down', { signal: why });
   process.off('SIGUSR1', onUsr1);
-  // Stop accepting HTTP first (readyz turns 503 through notReady), then the controller.
+  // Stop accepting HTTP first (readyz turns 503 through notReady), then the managers.
   const closed = new Promise<void>((r) => server.close(() => r()));
   server.closeIdleConnections();
-  await Promise.all([controller.stop(), bitnamiCtl?.stop()]);
+  await Promise.all(managers.map((m) => m.stop()));
+  leaseClient?.close();
   setTimeout(() => server.closeAllConnections(), 2000).unref();
   await closed;
   log.info('stopped');

@@ -1,23 +1,38 @@
 import { BITNAMI_API_GROUP } from '@sealkit/core';
-import type { Clock, Timer } from '../runtime/clock.js';
-import type { Config } from '../config.js';
-import { FIELD_MANAGER, secretPath, secretsPath } from '../constants.js';
-import { EventRecorder } from '../runtime/events.js';
-import { InformerGroup, cacheKey, informerPerNamespace, splitKey } from '../runtime/informer.js';
+import type { Clock } from '../runtime/clock.js';
+import { secretsPath } from '../constants.js';
+import type { EventSink } from '../runtime/events.js';
+import { cacheKey, informerPerNamespace, splitKey, type InformerGroup } from '../runtime/informer.js';
 import type { KubeClient } from '../kube/client.js';
 import { errorFields } from '../kube/errors.js';
-import { electorFromConfig, type LeaderElector } from '../runtime/leader.js';
 import type { Logger } from '../runtime/log.js';
+import type { Cache, Reconciler } from '../runtime/manager.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { queueOnSpecChange } from '../runtime/queue-on-spec-change.js';
+import { StatusWriter } from '../runtime/status.js';
 import { WorkQueue } from '../runtime/workqueue.js';
+import { SecretWriter } from '../secrets/writer.js';
 import type { BitnamiHttpDeps } from './http.js';
 import { BitnamiKeyStore } from './keys.js';
 import { createOpener, type BitnamiOpener } from './opener.js';
-import type { BitnamiOptions } from './options.js';
 import { reconcileBitnami, type BitnamiReconcileDeps, type Memo } from './reconcile.js';
-import { bitnamiSealedSecretView, bitnamiSecretView, type BitnamiSealedSecretView, type BitnamiSecretView, type SyncedCondition } from './views.js';
+import { bitnamiSealedSecretView, bitnamiSecretView, type BitnamiSealedSecretView, type BitnamiSecretView } from './views.js';
 
+/** Flags of the Bitnami mode (config.ts). */
+export interface BitnamiOptions {
+  /** Namespace of the Bitnami controller's key Secrets (where it ran; kube-system by default). */
+  keyNamespace: string;
+  /** Its --key-prefix: name of a pre-label legacy key Secret, read as well (as Bitnami does). */
+  keyPrefix: string;
+  /** Worker threads that do the RSA work; 0 opens on the main thread. */
+  decryptWorkers: number;
+  /** Re-check every Bitnami SealedSecret this often (0: never; Bitnami itself never does). */
+  resyncPeriodMs: number;
+  /** Lease that elects the replica reconciling Bitnami SealedSecrets. */
+  leaseName: string;
+}
+
+/** The sealkit SealedSecret side of the same process: its cache, and a way to wake its queue. */
 export interface SealkitSide {
   sealedSecrets: {
     get(namespace: string, name: string): unknown;
@@ -31,65 +46,67 @@ const nsSealedSecrets = (ns: string) => `/apis/${BITNAMI_API_GROUP}/v1alpha1/nam
 
 /**
  * `--bitnami`: reconciles bitnami.com/v1alpha1 SealedSecrets (the Bitnami CRD, left installed) with
- * the Bitnami controller's own keys, in place of the Bitnami controller. It runs next to the sealkit
- * SealedSecret controller in the same process, with its own informers, queue and lease, so neither
- * slows the other down. Secrets are watched in full (Bitnami's carry no label to select them by) but
- * cached only as small digests; the RSA work runs on worker threads (opener.ts).
+ * the Bitnami controller's own keys, in place of the Bitnami controller. A reconciler of the
+ * runtime like the others, under its own manager and Lease (--bitnami-lease-name), so neither kind
+ * slows the other down. Secrets are watched in full (Bitnami's carry no label to select them by)
+ * but cached only as small digests; the RSA work runs on worker threads (opener.ts).
  */
-export class BitnamiController {
+export class BitnamiReconciler implements Reconciler {
+  readonly name = 'bitnami';
   readonly sealedSecrets: InformerGroup<BitnamiSealedSecretView>;
   readonly secrets: InformerGroup<BitnamiSecretView>;
   readonly keys: BitnamiKeyStore;
   readonly queue: WorkQueue;
+  readonly caches: readonly Cache[];
+  readonly queues: readonly WorkQueue[];
+  readonly resyncPeriodMs: number;
   /** What the HTTP server needs for Bitnami requests (every replica serves them). */
   readonly http: BitnamiHttpDeps;
   private readonly opener: BitnamiOpener;
-  private readonly events: EventRecorder;
-  private readonly elector: LeaderElector | undefined;
   private readonly memo = new Map<string, Memo>();
-  private leading = false;
-  private resyncTimer: Timer | undefined;
-  private stopped = false;
 
   constructor(
-    private readonly cfg: Config,
-    private readonly opts: BitnamiOptions,
-    private readonly client: KubeClient,
-    private readonly clock: Clock,
-    private readonly log: Logger,
-    private readonly metrics: Metrics,
-    /** The sealkit SealedSecret side of the same process: its cache, and a way to wake its queue. */
-    private readonly sealkit?: SealkitSide,
+    private readonly o: {
+      options: BitnamiOptions;
+      /** The Bitnami manager's gated client. */
+      client: KubeClient;
+      events: EventSink;
+      clock: Clock;
+      log: Logger;
+      metrics: Metrics;
+      namespaces: readonly string[];
+      workers: number;
+      maxBackoffMs: number;
+      /** The sealkit SealedSecret side of the same process, when there is one. */
+      sealkit?: SealkitSide;
+    },
   ) {
-    const restarts = (informer: string) => (cause: string) => metrics.informerRestarts.inc({ informer, cause });
-    this.sealedSecrets = informerPerNamespace(cfg.watchNamespaces, {
+    const { client, clock, log, metrics, options: opts } = o;
+    this.resyncPeriodMs = opts.resyncPeriodMs;
+    this.sealedSecrets = informerPerNamespace(o.namespaces, {
       name: 'bitnami-sealedsecrets',
       client,
       path: (ns) => (ns ? nsSealedSecrets(ns) : BITNAMI_SEALED_SECRETS_PATH),
       transform: bitnamiSealedSecretView,
       clock,
       log,
-      onRestart: restarts('bitnami-sealedsecrets'),
+      metrics,
     });
-    this.secrets = informerPerNamespace(cfg.watchNamespaces, {
+    this.secrets = informerPerNamespace(o.namespaces, {
       name: 'bitnami-secrets',
       client,
       path: (ns) => (ns ? secretsPath(ns) : '/api/v1/secrets'),
       transform: bitnamiSecretView,
       clock,
       log,
-      onRestart: restarts('bitnami-secrets'),
+      metrics,
     });
-    this.keys = new BitnamiKeyStore({ client, namespace: opts.keyNamespace, keyPrefix: opts.keyPrefix, clock, log });
+    this.keys = new BitnamiKeyStore({ client, namespace: opts.keyNamespace, keyPrefix: opts.keyPrefix, clock, log, metrics });
     this.http = { keyring: () => this.keys.keyring(), certificatePem: () => this.keys.newestCertificatePem() };
     this.opener = createOpener(opts.decryptWorkers, (err) => log.error('Bitnami decrypt worker failed; replaced', errorFields(err)));
-    this.events = new EventRecorder({ client, identity: cfg.identity, log, metrics });
-    const reconciles = metrics.registry.counter('sealkit_bitnami_reconcile_total', 'Bitnami SealedSecret reconciles by result (unchanged, created, updated, failed, gone).');
-    const failures = metrics.registry.counter('sealkit_bitnami_reconcile_errors_total', 'Failed Bitnami SealedSecret reconciles by stage (unseal, update, api).');
-    const unsealSeconds = metrics.registry.histogram('sealkit_bitnami_unseal_duration_seconds', 'Time to open all values of one Bitnami SealedSecret (worker thread, queueing included).', [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5]);
-    const keysGauge = metrics.registry.gauge('sealkit_bitnami_keys_loaded', 'Bitnami private keys loaded from the key Secrets.');
-    keysGauge.collect(() => keysGauge.set(this.keys.keys().length));
+    metrics.bitnamiKeys.set(0);
 
+    const status = new StatusWriter(client);
     const deps: BitnamiReconcileDeps = {
       sealedSecret: (ns, n) => this.sealedSecrets.get(ns, n),
       cachedSecret: (ns, n) => this.secrets.get(ns, n),
@@ -99,72 +116,36 @@ export class BitnamiController {
         try {
           return await this.opener.open(ss.sealed);
         } finally {
-          unsealSeconds.observe((performance.now() - started) / 1000);
+          metrics.bitnamiUnsealSeconds.observe((performance.now() - started) / 1000);
         }
       },
-      secrets: {
-        create: async (body) =>
-          bitnamiSecretView(await client.request({ method: 'POST', path: secretsPath((body as any).metadata.namespace), query: { fieldManager: FIELD_MANAGER }, body })),
-        patch: async (ns, n, ops) =>
-          bitnamiSecretView(
-            await client.request({ method: 'PATCH', path: secretPath(ns, n), query: { fieldManager: FIELD_MANAGER }, contentType: 'application/json-patch+json', body: ops }),
-          ),
-        get: async (ns, n) => {
-          try {
-            return await client.request({ method: 'GET', path: secretPath(ns, n) });
-          } catch (err) {
-            if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-            throw err;
-          }
-        },
-        annotate: async (ns, n, resourceVersion, annotations) =>
-          bitnamiSecretView(
-            await client.request({
-              method: 'PATCH',
-              path: secretPath(ns, n),
-              query: { fieldManager: FIELD_MANAGER },
-              contentType: 'application/merge-patch+json',
-              body: { metadata: { resourceVersion, annotations } },
-            }),
-          ),
-        replace: async (body) =>
-          bitnamiSecretView(
-            await client.request({ method: 'PUT', path: secretPath(body.metadata.namespace, body.metadata.name), query: { fieldManager: FIELD_MANAGER }, body }),
-          ),
-      },
-      status: {
-        patch: async (ss: BitnamiSealedSecretView, status: { observedGeneration: number; conditions: SyncedCondition[] }) => {
-          await client.request({
-            method: 'PATCH',
-            path: `${nsSealedSecrets(ss.namespace)}/${encodeURIComponent(ss.name)}/status`,
-            query: { fieldManager: FIELD_MANAGER },
-            contentType: 'application/merge-patch+json',
-            body: { metadata: { uid: ss.uid }, status },
-          });
-        },
-      },
-      events: this.events,
+      secrets: new SecretWriter(client),
+      status: { patch: (ss, s) => status.patch({ path: `${nsSealedSecrets(ss.namespace)}/${encodeURIComponent(ss.name)}`, uid: ss.uid }, s) },
+      events: o.events,
       now: () => new Date(clock.now()),
       memo: this.memo,
       log,
-      sealkitOwner: (ns, n) => this.sealkit?.sealedSecrets.get(ns, n) !== undefined,
-      handOver: (k) => this.sealkit?.enqueue(k),
+      sealkitOwner: (ns, n) => o.sealkit?.sealedSecrets.get(ns, n) !== undefined,
+      handOver: (k) => o.sealkit?.enqueue(k),
       observe: (outcome, reason) => {
-        reconciles.inc({ result: outcome });
-        if (reason) failures.inc({ stage: reason });
+        metrics.bitnamiReconciles.inc({ result: outcome });
+        if (reason) metrics.bitnamiFailures.inc({ stage: reason });
       },
     };
     this.queue = new WorkQueue({
       clock,
-      concurrency: cfg.workers,
-      backoffMaxMs: cfg.maxBackoffMs,
+      concurrency: o.workers,
+      backoffMaxMs: o.maxBackoffMs,
       handler: (key) => reconcileBitnami(key, deps),
       onError: (key, err) => {
-        failures.inc({ stage: 'internal' });
+        metrics.bitnamiFailures.inc({ stage: 'internal' });
         const { namespace, name } = splitKey(key);
         log.warn('Bitnami reconcile failed; will retry', { namespace, name, ...errorFields(err) });
       },
     });
+    metrics.watchQueue(this.name, this.queue);
+    this.caches = [this.keys, this.sealedSecrets, this.secrets];
+    this.queues = [this.queue];
 
     // As Bitnami: only a spec change (a new generation) calls for another look.
     this.sealedSecrets.on(queueOnSpecChange(this.queue, this.memo));
@@ -176,74 +157,31 @@ export class BitnamiController {
       },
     });
     // A sealkit SealedSecret of the same name takes the Secret over; if it goes away, Bitnami's is back in charge.
-    const sealkitChanged = (o: { namespace: string; name: string }) => {
-      if (this.sealedSecrets.get(o.namespace, o.name)) this.queue.add(cacheKey(o.namespace, o.name));
+    const sealkitChanged = (x: { namespace: string; name: string }) => {
+      if (this.sealedSecrets.get(x.namespace, x.name)) this.queue.add(cacheKey(x.namespace, x.name));
     };
-    this.sealkit?.sealedSecrets.on({ add: sealkitChanged, delete: sealkitChanged });
+    o.sealkit?.sealedSecrets.on({ add: sealkitChanged, delete: sealkitChanged });
     this.keys.onChange(() => {
+      metrics.bitnamiKeys.set(this.keys.keys().length);
       this.opener.setKeys(this.keys.keys());
       // New keys may open what failed before.
-      for (const k of this.sealedSecrets.keys()) this.queue.add(k);
+      this.enqueueAll();
     });
-
-    this.elector = electorFromConfig(cfg, { client, name: opts.leaseName, clock, log, onStartedLeading: () => this.startLeading(), onStoppedLeading: () => this.stopLeading() });
   }
 
-  /** Why /readyz should say no (empty when ready). */
-  notReady(): string[] {
-    const why: string[] = [];
-    if (!this.sealedSecrets.hasSynced) why.push('Bitnami SealedSecret cache not synced');
-    if (!this.secrets.hasSynced) why.push('Secret cache (Bitnami) not synced');
-    if (!this.keys.hasSynced) why.push('Bitnami key cache not synced');
-    return why;
+  enqueueAll(): void {
+    for (const k of this.sealedSecrets.keys()) this.queue.add(k);
   }
 
-  start(): void {
-    this.log.info('Bitnami mode', { keyNamespace: this.opts.keyNamespace, decryptWorkers: this.opts.decryptWorkers });
-    this.keys.start();
-    this.sealedSecrets.start();
-    this.secrets.start();
-    if (this.elector) this.elector.start();
-    else void this.startLeading();
-  }
-
-  private async startLeading(): Promise<void> {
-    this.leading = true;
-    await Promise.all([this.keys.waitForSync(), this.sealedSecrets.waitForSync(), this.secrets.waitForSync()]);
-    if (!this.leading || this.stopped) return;
+  async startLeading(): Promise<void> {
+    this.o.log.info('Bitnami mode', { keyNamespace: this.o.options.keyNamespace, decryptWorkers: this.o.options.decryptWorkers });
     if (this.keys.keys().length === 0) {
-      this.log.warn('no Bitnami keys found; Bitnami SealedSecrets wait for them', { namespace: this.opts.keyNamespace });
+      this.o.log.warn('no Bitnami keys found; Bitnami SealedSecrets wait for them', { namespace: this.o.options.keyNamespace });
     }
     this.opener.setKeys(this.keys.keys());
-    for (const k of this.sealedSecrets.keys()) this.queue.add(k);
-    this.queue.start();
-    this.scheduleResync();
-  }
-
-  private async stopLeading(): Promise<void> {
-    this.leading = false;
-    this.resyncTimer?.cancel();
-    await this.queue.pause();
-  }
-
-  private scheduleResync(): void {
-    this.resyncTimer?.cancel();
-    if (this.opts.resyncPeriodMs <= 0) return;
-    this.resyncTimer = this.clock.after(this.opts.resyncPeriodMs, () => {
-      if (!this.leading) return;
-      for (const k of this.sealedSecrets.keys()) this.queue.add(k);
-      this.scheduleResync();
-    });
   }
 
   async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.resyncTimer?.cancel();
-    if (this.elector) await this.elector.stop();
-    else await this.stopLeading();
-    await this.queue.shutdown();
-    await Promise.race([this.events.close(), new Promise((r) => setTimeout(r, 2000).unref())]);
-    await Promise.all([this.sealedSecrets.stop(), this.secrets.stop(), this.keys.stop(), this.opener.close()]);
+    await this.opener.close();
   }
 }

@@ -12,6 +12,7 @@ import { Informer, type Cached } from '../runtime/informer.js';
 import type { KubeClient } from '../kube/client.js';
 import { errorFields, isNotFound } from '../kube/errors.js';
 import type { Logger } from '../runtime/log.js';
+import type { Metrics } from '../runtime/metrics.js';
 
 /** One Bitnami key Secret, reduced to its key (or why it could not be read) and certificate. */
 export interface BitnamiKeyEntry extends Cached {
@@ -60,7 +61,7 @@ export class BitnamiKeyStore {
   private fingerprints = '';
 
   constructor(
-    private readonly o: { client: KubeClient; namespace: string; keyPrefix: string; clock: Clock; log: Logger },
+    private readonly o: { client: KubeClient; namespace: string; keyPrefix: string; clock: Clock; log: Logger; metrics?: Metrics },
   ) {
     this.informer = new Informer<BitnamiKeyEntry>({
       name: 'bitnami-keys',
@@ -70,6 +71,7 @@ export class BitnamiKeyStore {
       transform: keyEntry,
       clock: o.clock,
       log: o.log,
+      ...(o.metrics ? { metrics: o.metrics } : {}),
     });
     const changed = (e: BitnamiKeyEntry) => {
       if (e.error) o.log.warn('Bitnami key Secret not usable', { namespace: e.namespace, name: e.name, reason: e.error });

@@ -1,9 +1,10 @@
 // The Bitnami reconcile rules with fakes for the API (the real apiserver and the real Bitnami
 // controller are in test/e2e/bitnami-controller.test.ts).
 import { describe, expect, it } from 'vitest';
-import { extractBitnamiFlags } from './options.js';
+import { SecretWriter } from '../secrets/writer.js';
+import { FakeKube } from '../testing/fake-kube.js';
 import { desiredBitnamiSecret, reconcileBitnami, type BitnamiReconcileDeps, type Memo } from './reconcile.js';
-import { bitnamiSealedSecretView, bitnamiSecretView, type BitnamiSecretView } from './views.js';
+import { bitnamiSealedSecretView, bitnamiSecretView } from './views.js';
 import type { OpenResult } from './opener.js';
 
 const log = { debug() {}, info() {}, warn() {}, error() {}, child() { return log; } };
@@ -18,52 +19,31 @@ function ss(extra: { template?: any; annotations?: Record<string, string>; statu
   });
 }
 
+/** The real Secret writer over an in-memory API server; `calls` names each write method used. */
 function harness(opts: { live?: any; open?: OpenResult; ssView?: ReturnType<typeof ss> } = {}) {
   const calls: string[] = [];
   const events: string[] = [];
   const statuses: any[] = [];
-  let liveRaw = opts.live;
+  const kube = new FakeKube();
+  const path = '/api/v1/namespaces/app/secrets/db';
+  if (opts.live) kube.put({ apiVersion: 'v1', kind: 'Secret', ...opts.live });
+  const writer = new SecretWriter(kube);
   const view = opts.ssView ?? ss();
-  const store = (raw: any): BitnamiSecretView => {
-    liveRaw = { ...raw, metadata: { ...raw.metadata, resourceVersion: String(Number(raw.metadata.resourceVersion ?? 0) + 1) } };
-    return bitnamiSecretView(liveRaw);
-  };
   const memo = new Map<string, Memo>();
+  const recorded = <A extends unknown[], R>(name: string, fn: (...a: A) => Promise<R>) => async (...a: A) => {
+    calls.push(name);
+    return fn(...a);
+  };
   const d: BitnamiReconcileDeps = {
     sealedSecret: () => view,
-    cachedSecret: () => (liveRaw ? bitnamiSecretView(liveRaw) : undefined),
+    cachedSecret: () => (kube.objects.has(path) ? bitnamiSecretView(kube.get(path)) : undefined),
     ready: () => true,
     open: async () => opts.open ?? { ok: true, data: { password: Buffer.from('pw').toString('base64') } },
     secrets: {
-      create: async (body) => {
-        calls.push('create');
-        return store(body);
-      },
-      patch: async (_ns, _n, ops: any[]) => {
-        calls.push('patch');
-        const next = structuredClone(liveRaw);
-        for (const op of ops) {
-          const parts = op.path.split('/').slice(1);
-          let o = next;
-          for (const p of parts.slice(0, -1)) o = o[p];
-          o[parts[parts.length - 1]] = op.value;
-        }
-        return store(next);
-      },
-      get: async () => {
-        calls.push('get');
-        return liveRaw;
-      },
-      annotate: async (_ns, _n, _rv, annotations) => {
-        calls.push('annotate');
-        const next = structuredClone(liveRaw);
-        next.metadata.annotations = { ...next.metadata.annotations, ...annotations };
-        return store(next);
-      },
-      replace: async (body) => {
-        calls.push('replace');
-        return store(body);
-      },
+      create: recorded('create', (x) => writer.create(x)),
+      update: recorded('patch', (live, x) => writer.update(live, x)),
+      get: recorded('get', (ns, n) => writer.get(ns, n)),
+      annotate: recorded('annotate', (ns, n, rv, a) => writer.annotate(ns, n, rv, a)),
     },
     status: { patch: async (_s, st) => void statuses.push(st) },
     events: { emit: (_t, type, reason, message) => void events.push(`${type} ${reason}: ${message}`) },
@@ -71,7 +51,7 @@ function harness(opts: { live?: any; open?: OpenResult; ssView?: ReturnType<type
     memo,
     log,
   };
-  return { d, calls, events, statuses, live: () => liveRaw };
+  return { d, calls, events, statuses, live: () => kube.objects.get(path) };
 }
 
 describe('reconcileBitnami', () => {
@@ -92,7 +72,7 @@ describe('reconcileBitnami', () => {
     const view = ss({ status: { observedGeneration: 1, conditions: [{ type: 'Synced', status: 'True' }] } });
     const desired = desiredBitnamiSecret(view, { password: Buffer.from('pw').toString('base64') });
     const live = {
-      metadata: { name: 'db', namespace: 'app', resourceVersion: '5', uid: 's', labels: desired.labels, ownerReferences: desired.ownerReferences },
+      metadata: { name: 'db', namespace: 'app', resourceVersion: '5', uid: 's', labels: desired.labels, ownerReferences: desired.owners.refs },
       type: 'Opaque',
       data: desired.data,
     };
@@ -123,7 +103,7 @@ describe('reconcileBitnami', () => {
     expect(h.calls).toEqual(['patch']);
     expect(h.live().data).toEqual({ password: 'cHc=' });
     expect(h.live().metadata.labels).toEqual({ a: 'b' });
-    expect(h.live().metadata.annotations).toEqual({});
+    expect(h.live().metadata.annotations).toBeUndefined();
     expect(h.live().metadata.ownerReferences[0].uid).toBe('ss-uid');
   });
 
@@ -135,7 +115,7 @@ describe('reconcileBitnami', () => {
     };
     const h = harness({ live });
     await reconcileBitnami('app/db', h.d);
-    expect(h.calls).toEqual(['get', 'replace']);
+    expect(h.calls).toEqual(['get', 'patch']);
     expect(h.live().data).toEqual({ x: 'eA==', password: 'cHc=' });
     expect(h.live().metadata.labels).toEqual({ old: 'x', a: 'b' });
     expect(h.live().metadata.ownerReferences).toBeUndefined();
@@ -187,16 +167,5 @@ describe('reconcileBitnami', () => {
   it('reads the scope from the top-level annotations', () => {
     expect(ss({ annotations: { 'sealedsecrets.bitnami.com/cluster-wide': 'true' } }).scope).toBe('cluster');
     expect(ss({ template: { metadata: { annotations: { 'sealedsecrets.bitnami.com/cluster-wide': 'true' } } } }).scope).toBe('strict');
-  });
-});
-
-describe('--bitnami flags', () => {
-  it('are taken out of argv; the mode is off without --bitnami', () => {
-    expect(extractBitnamiFlags(['--workers', '4'], {})).toEqual({ argv: ['--workers', '4'], options: undefined });
-    const r = extractBitnamiFlags(['--bitnami', '--workers', '4', '--bitnami-key-namespace=sealed', '--bitnami-decrypt-workers', '0'], {});
-    expect(r.argv).toEqual(['--workers', '4']);
-    expect(r.options).toMatchObject({ keyNamespace: 'sealed', decryptWorkers: 0, keyPrefix: 'sealed-secrets-key', resyncPeriodMs: 0 });
-    expect(extractBitnamiFlags([], { SEALKIT_BITNAMI: 'true' }).options?.keyNamespace).toBe('kube-system');
-    expect(() => extractBitnamiFlags(['--bitnami', '--bitnami-key-namespace', 'Bad'], {})).toThrow(/not a valid namespace/);
   });
 });

@@ -1,4 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
 import { BITNAMI_ANNOTATIONS, BITNAMI_API_VERSION } from '@sealkit/core';
 import { OPT_IN_ANNOTATION, SEALED_SECRETS_GROUP_VERSION } from '../constants.js';
 import type { EventSink } from '../runtime/events.js';
@@ -9,7 +8,8 @@ import type { WorkResult } from '../runtime/workqueue.js';
 import type { OpenResult } from './opener.js';
 import { bitnamiSecretView, managedHash, type BitnamiSealedSecretView, type BitnamiSecretView, type SyncedCondition } from './views.js';
 import type { OwnerReference } from '../runtime/object-fields.js';
-import { replaceManagedFields } from '../secrets/patch.js';
+import { isUpToDate, type ManagedSecret } from '../secrets/plan.js';
+import type { SecretWriter } from '../secrets/writer.js';
 
 /**
  * One pass over one Bitnami SealedSecret, with the Bitnami controller's rules (pkg/controller,
@@ -30,15 +30,8 @@ import { replaceManagedFields } from '../secrets/patch.js';
  * when the Secret was written (not on every pass), and the Secret is re-read only when needed.
  */
 
-export interface SecretsApi {
-  create(body: object): Promise<BitnamiSecretView>;
-  /** JSON patch; the ops carry the resourceVersion decided on, so a concurrent change fails with 409. */
-  patch(namespace: string, name: string, ops: object[]): Promise<BitnamiSecretView>;
-  get(namespace: string, name: string): Promise<any | undefined>;
-  replace(body: any): Promise<BitnamiSecretView>;
-  /** Merge-patches annotations onto the Secret, conditional on its resourceVersion. */
-  annotate(namespace: string, name: string, resourceVersion: string, annotations: Record<string, string>): Promise<BitnamiSecretView>;
-}
+/** The writes a Bitnami reconcile makes: the runtime's Secret writer and a status patch. */
+export type SecretsApi = Pick<SecretWriter, 'create' | 'update' | 'get' | 'annotate'>;
 
 export interface StatusApi {
   patch(ss: BitnamiSealedSecretView, status: { observedGeneration: number; conditions: SyncedCondition[] }): Promise<void>;
@@ -74,16 +67,10 @@ export const EventReasons = { Unsealed: 'Unsealed', ErrUnsealFailed: 'ErrUnsealF
 const DONE: WorkResult = { kind: 'done' };
 const RETRY: WorkResult = { kind: 'retry' };
 
-export interface DesiredBitnamiSecret {
-  namespace: string;
-  name: string;
-  type: string;
+/** The Secret Bitnami would write, plus the digest of what its update replaces. */
+export interface DesiredBitnamiSecret extends ManagedSecret {
   immutable: boolean | undefined;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  finalizers: string[] | undefined;
-  ownerReferences: OwnerReference[];
-  data: Record<string, string>;
+  owners: { kind: 'exact'; refs: OwnerReference[] };
   hash: string;
 }
 
@@ -91,7 +78,8 @@ export interface DesiredBitnamiSecret {
 export function desiredBitnamiSecret(ss: BitnamiSealedSecretView, data: Record<string, string>): DesiredBitnamiSecret {
   const t = ss.template;
   const skip = t.annotations[BITNAMI_ANNOTATIONS.skipSetOwnerReferences] === 'true';
-  const ownerReferences: OwnerReference[] = skip
+  // Bitnami sets the owner list whole: its own reference, or (skip) the template's.
+  const refs: OwnerReference[] = skip
     ? ((t.ownerReferences ?? []) as OwnerReference[])
     : [{ apiVersion: BITNAMI_API_VERSION, kind: 'SealedSecret', name: ss.name, uid: ss.uid, controller: true }];
   // An empty template type is sent as "" and defaulted to Opaque by the API server.
@@ -105,26 +93,10 @@ export function desiredBitnamiSecret(ss: BitnamiSealedSecretView, data: Record<s
     immutable: t.immutable,
     labels: { ...t.labels },
     annotations: { ...t.annotations },
-    finalizers: t.finalizers,
-    ownerReferences,
+    ...(t.finalizers ? { finalizers: t.finalizers } : {}),
+    owners: { kind: 'exact', refs },
     data: sorted,
-    hash: managedHash({ type, labels: t.labels, annotations: t.annotations, ownerReferences, data: sorted }),
-  };
-}
-
-function createBody(d: DesiredBitnamiSecret): object {
-  const metadata: Record<string, unknown> = { name: d.name, namespace: d.namespace };
-  if (Object.keys(d.labels).length > 0) metadata.labels = d.labels;
-  if (Object.keys(d.annotations).length > 0) metadata.annotations = d.annotations;
-  if (d.ownerReferences.length > 0) metadata.ownerReferences = d.ownerReferences;
-  if (d.finalizers && d.finalizers.length > 0) metadata.finalizers = d.finalizers;
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata,
-    type: d.type,
-    data: d.data,
-    ...(d.immutable !== undefined ? { immutable: d.immutable } : {}),
+    hash: managedHash({ type, labels: t.labels, annotations: t.annotations, ownerReferences: refs, data: sorted }),
   };
 }
 
@@ -159,12 +131,6 @@ async function writeStatus(ss: BitnamiSealedSecretView, ok: boolean, message: st
 }
 
 const target = (ss: BitnamiSealedSecretView) => ({ namespace: ss.namespace, name: ss.name, uid: ss.uid, kind: 'SealedSecret', apiVersion: BITNAMI_API_VERSION });
-
-/** What a patching update can change, with absent and empty treated alike (as the API server stores them). */
-function patchedPart(o: any) {
-  const md = o?.metadata ?? {};
-  return { data: o?.data ?? {}, labels: md.labels ?? {}, annotations: md.annotations ?? {}, ownerReferences: md.ownerReferences ?? [], type: o?.type || 'Opaque' };
-}
 
 export async function reconcileBitnami(key: string, d: BitnamiReconcileDeps): Promise<WorkResult> {
   const { namespace, name } = splitKey(key);
@@ -206,7 +172,7 @@ export async function reconcileBitnami(key: string, d: BitnamiReconcileDeps): Pr
   try {
     if (!live) {
       try {
-        written = await d.secrets.create(createBody(desired));
+        written = bitnamiSecretView(await d.secrets.create(desired));
         op = 'create';
       } catch (err) {
         if (!isAlreadyExists(err)) throw err;
@@ -225,24 +191,20 @@ export async function reconcileBitnami(key: string, d: BitnamiReconcileDeps): Pr
       return await updateFailed(msg, `failed update: ${msg}`);
     }
     if (live && !written) {
+      // Only at creation: an existing Secret keeps its immutability and finalizers, as with Bitnami.
+      const update = { ...desired, immutable: undefined, finalizers: undefined };
       if (live.patch) {
-        // Merge into what is there: needs the live values, read now.
+        // Merged into what is there (data, labels, annotations; owners only when also `managed`):
+        // needs the live values, read now.
         const raw = await d.secrets.get(namespace, name);
         if (!raw) return RETRY;
-        const next = structuredClone(raw);
-        next.data = { ...(raw.data ?? {}), ...desired.data };
-        next.metadata.labels = { ...(raw.metadata.labels ?? {}), ...desired.labels };
-        next.metadata.annotations = { ...(raw.metadata.annotations ?? {}), ...desired.annotations };
-        if (live.managed) next.metadata.ownerReferences = desired.ownerReferences;
-        next.type = desired.type;
-        if (!isDeepStrictEqual(patchedPart(next), patchedPart(raw))) {
-          written = await d.secrets.replace(next);
+        const merged: ManagedSecret = { ...update, owners: live.managed ? desired.owners : { kind: 'keep' }, merge: {} };
+        if (!isUpToDate(raw, merged)) {
+          written = bitnamiSecretView(await d.secrets.update(raw, merged));
           op = 'update';
         }
       } else if (live.hash !== desired.hash) {
-        const ops = replaceManagedFields(live.resourceVersion, desired);
-        ops.push({ op: 'add', path: '/type', value: desired.type });
-        written = await d.secrets.patch(namespace, name, ops);
+        written = bitnamiSecretView(await d.secrets.update({ metadata: { namespace, name, resourceVersion: live.resourceVersion } }, update));
         op = 'update';
       }
     }

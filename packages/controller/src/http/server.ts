@@ -92,7 +92,7 @@ export function createHttpServer(d: ServerDeps): http.Server {
         return why.length ? send(res, path, 503, `not ready: ${why.join('; ')}\n`) : send(res, path, 200, 'ok\n');
       }
       case 'GET /metrics':
-        return send(res, path, 200, d.metrics.registry.render(), 'text/plain; version=0.0.4; charset=utf-8');
+        return send(res, path, 200, await d.metrics.render(), d.metrics.contentType);
       case 'GET /v1/cert.pem': {
         const active = d.keys.active();
         if (!active?.pair) return send(res, path, 503, 'no key yet: the controller has not loaded or created its key\n');

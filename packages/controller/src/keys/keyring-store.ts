@@ -118,7 +118,7 @@ export class KeyringStore {
       transform: keyEntry,
       clock: o.clock,
       log: o.log,
-      onRestart: (cause) => o.metrics?.informerRestarts.inc({ informer: 'keys', cause }),
+      ...(o.metrics ? { metrics: o.metrics } : {}),
     });
     const changed = () => this.rebuild();
     this.informer.on({ add: changed, update: changed, delete: changed });
@@ -176,7 +176,7 @@ export class KeyringStore {
     this.o.metrics?.keys.set(good.length);
     this.o.metrics?.activeKey.reset();
     if (active) {
-      this.o.metrics?.activeKey.set(1, { key_id: active.keyId });
+      this.o.metrics?.activeKey.set({ key_id: active.keyId }, 1);
       this.o.metrics?.activeKeyCreated.set(Math.floor(active.createdAt / 1000));
     }
     this.o.log.info('keys loaded', { keys: good.length, activeKeyId: active?.keyId ?? null });

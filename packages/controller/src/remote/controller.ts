@@ -1,25 +1,25 @@
-// The RemoteSecret half of the controller, hosted by the runtime's Controller (src/controller.ts):
-// three informers (RemoteSecrets, RemoteStores, ClusterRemoteStores), its own priority work queue,
-// the store clients and the shared-read cache. It reads the runtime's managed-Secret informer
-// (label app.kubernetes.io/managed-by=sealkit) for drift, and writes only while leading.
-//
-//   const remote = new RemoteController({ client, clock, log, secrets, events, registry, workers });
-//   remote.start();                 // informers (every replica keeps warm caches)
-//   await remote.startLeading();    // after the runtime became leader: queue runs
-//   await remote.stopLeading();     // lost the lease: queue pauses
-//   await remote.stop();            // shutdown: revokes the Vault tokens it created
+// The RemoteSecret reconciler, plugged into the runtime's Manager (src/runtime/manager.ts) next to
+// the SealedSecret one: three informers (RemoteSecrets, RemoteStores, ClusterRemoteStores), a
+// priority work queue for RemoteSecrets and one for store checks, the store clients and the
+// shared-read cache. It reads the managed-Secret cache (label app.kubernetes.io/managed-by=sealkit)
+// for drift; the manager runs its queues only while leading, and stop() revokes the Vault tokens
+// it created.
 
 import type { EventSink } from '../runtime/events.js';
 import { Informer, InformerGroup, cacheKey, informerPerNamespace, splitKey, type Cached } from '../runtime/informer.js';
 import type { KubeClient } from '../kube/client.js';
-import { errorFields } from '../kube/errors.js';
+import { errorFields, isConflict, isNotFound } from '../kube/errors.js';
+import type { Cache, Reconciler } from '../runtime/manager.js';
+import type { Metrics } from '../runtime/metrics.js';
+import { readyCondition, StatusWriter } from '../runtime/status.js';
+import { SecretWriter } from '../secrets/writer.js';
 import type { Logger } from '../runtime/log.js';
 import type { SecretView } from '../sealed/views.js';
 import { WorkQueue, type WorkResult } from '../runtime/workqueue.js';
 import { systemClock, systemRandom, type Clock, type Random } from './clock.js';
 import { RemoteError, Reason } from './errors.js';
-import { clusterRemoteStoresPath, isConflict, isNotFound, RequesterKubeApi, remoteSecretsPath, remoteStoresPath } from './kube-api.js';
-import { RemoteCounters, type CounterRegistry } from './metrics.js';
+import { clusterRemoteStoresPath, RequesterKubeApi, remoteSecretsPath, remoteStoresPath, storePath } from './kube-api.js';
+import { remoteMetrics, type RemoteMetrics } from './metrics.js';
 import { reconcileRemoteSecret, statusSaysSynced, type RemoteMemo, type RemoteReconcileDeps, type RemoteWork } from './reconcile.js';
 import { SharedReads } from './shared-reads.js';
 import { StoreClients } from './store-client.js';
@@ -54,15 +54,16 @@ const storeEntry = (kind: StoreKind) => (raw: any): StoreEntry => {
 };
 
 export interface RemoteControllerOptions {
+  /** The manager's gated client: reads pass, writes only while leading. */
   client: KubeClient;
   /** The runtime's informer of managed Secrets (label managed-by=sealkit). */
-  secrets: Pick<Informer<SecretView>, 'get' | 'on' | 'waitForSync'>;
+  secrets: InformerGroup<SecretView>;
   events: EventSink;
   log: Logger;
   clock?: Clock;
   random?: Random;
-  /** The runtime's metrics registry, so /metrics shows the Vault counters. */
-  registry?: CounterRegistry;
+  /** The runtime's metrics. */
+  metrics: Metrics;
   /** RemoteSecrets reconciled in parallel (default 16). */
   workers?: number;
   /** Vault requests in flight per store (default 8). */
@@ -82,7 +83,14 @@ function queueWork(work: RemoteWork): WorkResult {
   return work.kind === 'after' ? { kind: 'refresh', ms: work.ms } : work;
 }
 
-export class RemoteController {
+export class RemoteController implements Reconciler {
+  readonly name = 'remotesecret';
+  readonly caches: readonly Cache[];
+  readonly queues: readonly WorkQueue[];
+  /** Refreshes are scheduled per object (spec.refreshInterval), not by a resync. */
+  readonly resyncPeriodMs = 0;
+  /** Clusters without the RemoteSecret CRDs: SealedSecrets stay ready. */
+  readonly readyNeedsCaches = false;
   readonly remoteSecrets: InformerGroup<RemoteSecretEntry>;
   readonly remoteStores: InformerGroup<StoreEntry>;
   readonly clusterStores: Informer<StoreEntry>;
@@ -90,7 +98,7 @@ export class RemoteController {
   readonly storeQueue: WorkQueue;
   readonly clients: StoreClients;
   readonly reads: SharedReads;
-  readonly counters: RemoteCounters;
+  readonly counters: RemoteMetrics;
   readonly memo = new Map<string, RemoteMemo>();
   private readonly kube: RequesterKubeApi;
   private readonly clock: Clock;
@@ -100,7 +108,7 @@ export class RemoteController {
   /** store key -> RemoteSecret keys using it. */
   private readonly byStore = new Map<string, Set<string>>();
   private readonly indexed = new Map<string, { target: string; store: string }>();
-  private leading = false;
+  private readonly statusWriter: StatusWriter;
   /** RemoteSecrets whose force-sync annotation changed, not yet reconciled. */
   private readonly forced = new Set<string>();
 
@@ -109,7 +117,7 @@ export class RemoteController {
     const random = o.random ?? systemRandom;
     this.log = o.log.child({ part: 'remote' });
     this.kube = new RequesterKubeApi(o.client, () => this.clock.now());
-    this.counters = new RemoteCounters(o.registry);
+    this.counters = remoteMetrics(o.metrics);
     this.reads = new SharedReads({ clock: this.clock, onShared: (key) => this.counters.sharedRead(key.slice(0, key.indexOf('#'))) });
     this.clients = new StoreClients({
       clock: this.clock,
@@ -120,7 +128,7 @@ export class RemoteController {
       ...(o.vaultConcurrency !== undefined ? { concurrency: o.vaultConcurrency } : {}),
       ...(o.createApi ? { createApi: o.createApi } : {}),
     });
-    const common = { client: o.client, clock: this.clock, log: this.log };
+    const common = { client: o.client, clock: this.clock, log: this.log, metrics: o.metrics };
     // One informer per watched namespace, or one cluster-wide (as the runtime does for SealedSecrets).
     const namespaces = o.namespaces ?? [];
     this.remoteSecrets = informerPerNamespace(namespaces, { ...common, name: 'remotesecrets', path: remoteSecretsPath, transform: rsEntry });
@@ -132,6 +140,8 @@ export class RemoteController {
       getStore: (kind, n, ns) => (kind === REMOTE_STORE_KIND ? this.remoteStores.get(ns ?? '', n) : this.clusterStores.get('', n)),
       cachedSecretVersion: (ns, n) => o.secrets.get(ns, n)?.resourceVersion,
       kube: this.kube,
+      secrets: new SecretWriter(o.client),
+      status: new StatusWriter(o.client),
       clients: this.clients,
       events: o.events,
       metrics: this.counters,
@@ -149,6 +159,7 @@ export class RemoteController {
       handler: async (key) => queueWork((await reconcileRemoteSecret(key, deps)).work),
       onError: (key, err) => this.log.warn('remote secret reconcile failed; will retry', { key, ...errorFields(err) }),
     });
+    o.metrics.watchQueue(this.name, this.queue);
     this.storeQueue = new WorkQueue({
       clock: this.clock,
       concurrency: 4,
@@ -157,6 +168,9 @@ export class RemoteController {
       handler: (key) => this.reconcileStore(key),
       onError: (key, err) => this.log.warn('store check failed; will retry', { key, ...errorFields(err) }),
     });
+    this.caches = [this.remoteSecrets, this.remoteStores, this.clusterStores, o.secrets];
+    this.queues = [this.queue, this.storeQueue];
+    this.statusWriter = new StatusWriter(o.client);
 
     this.remoteSecrets.on({
       add: (rs) => {
@@ -198,47 +212,22 @@ export class RemoteController {
     o.secrets.on({ add: secretChanged, update: secretChanged, delete: secretChanged });
   }
 
-  /** Starts the informers (all replicas). */
-  start(): void {
-    this.remoteSecrets.start();
-    this.remoteStores.start();
-    this.clusterStores.start();
-  }
-
-  get hasSynced(): boolean {
-    return this.remoteSecrets.hasSynced && this.remoteStores.hasSynced && this.clusterStores.hasSynced;
-  }
-
-  /** Starts writing once every cache (ours and the managed Secrets) is filled. */
-  async startLeading(): Promise<void> {
-    this.leading = true;
-    await Promise.all([this.remoteSecrets.waitForSync(), this.remoteStores.waitForSync(), this.clusterStores.waitForSync(), this.o.secrets.waitForSync()]);
-    if (!this.leading) return;
+  /** Queues every store check and every RemoteSecret (synced ones in the refresh lane). */
+  enqueueAll(): void {
     for (const s of this.remoteStores.values()) this.storeQueue.add(storeKey(REMOTE_STORE_KIND, s.name, s.namespace));
     for (const s of this.clusterStores.values()) this.storeQueue.add(storeKey(CLUSTER_REMOTE_STORE_KIND, s.name));
     for (const rs of this.remoteSecrets.values()) this.queue.add(cacheKey(rs.namespace, rs.name), statusSaysSynced(rs) ? 'refresh' : 'urgent');
-    this.storeQueue.start();
-    this.queue.start();
   }
 
-  /** Lost the lease: stop writing, log out of Vault (a new leader logs in on its own). */
+  /** Lost the lease: log out of Vault (a new leader logs in on its own) and forget what we knew. */
   async stopLeading(): Promise<void> {
-    this.leading = false;
-    await Promise.all([this.queue.pause(), this.storeQueue.pause()]);
     this.memo.clear();
     await this.clients.closeAll();
   }
 
+  /** Shutdown: revokes the Vault tokens it created. */
   async stop(): Promise<void> {
-    this.leading = false;
-    await Promise.all([this.queue.shutdown(), this.storeQueue.shutdown()]);
     await this.clients.closeAll();
-    await Promise.all([this.remoteSecrets.stop(), this.remoteStores.stop(), this.clusterStores.stop()]);
-  }
-
-  /** Prometheus text of the Vault counters (when no registry was given). */
-  renderMetrics(): string {
-    return this.counters.render();
   }
 
   private index(rs: RemoteSecretEntry): void {
@@ -298,19 +287,12 @@ export class RemoteController {
     if (prev && prev.status === status && prev.reason === state.reason && prev.message === state.message && entry.status?.observedGeneration === generation && entry.status?.kvVersion === state.kvVersion) {
       return work;
     }
-    const cond: Condition = {
-      type: 'Ready',
-      status,
-      reason: state.reason,
-      message: state.message.slice(0, 1000),
-      lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      observedGeneration: generation,
-    };
+    const cond = readyCondition(prev, state, generation, this.clock.now());
     const next: RemoteStoreStatus = { observedGeneration: generation, conditions: [cond], ...(state.kvVersion ? { kvVersion: state.kvVersion } : { kvVersion: undefined }) };
     try {
-      await this.kube.patchStoreStatus(kind, { namespace: entry.namespace || undefined, name: entry.name, uid: entry.metadata.uid ?? '' } as { namespace?: string; name: string; uid: string }, {
+      await this.statusWriter.patch({ path: storePath(kind, entry.name, entry.namespace || undefined), uid: entry.metadata.uid ?? '' }, {
         ...next,
-        kvVersion: (next.kvVersion ?? null) as unknown as undefined,
+        kvVersion: next.kvVersion ?? null,
       });
     } catch (err) {
       if (!isNotFound(err) && !isConflict(err)) throw err;

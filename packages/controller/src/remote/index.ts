@@ -9,7 +9,7 @@ export { createNodeVaultApi, type VaultApi, type VaultReadResult, type VaultAuth
 export { VaultSession, type Authenticator } from './session.js';
 export { SharedReads, shareWindowMs } from './shared-reads.js';
 export { StoreClient, StoreClients, NEGATIVE_SHARE_MS, type CredentialSource } from './store-client.js';
-export { RemoteCounters, type RemoteMetrics } from './metrics.js';
+export { remoteMetrics, type RemoteMetrics } from './metrics.js';
 export { RemoteError, VaultRequestError, Reason } from './errors.js';
 export { MANAGED_BY_LABEL, OPT_IN_ANNOTATION, REMOTE_SECRET_ANNOTATION, REMOTE_KEYS_ANNOTATION } from './target.js';
 export * from './types.js';

@@ -7,17 +7,20 @@
 // in RemoteReconcileDeps (caches, the Kubernetes writes, the store clients, clock, randomness), so
 // the runtime can host it next to the SealedSecret reconciler.
 
-import { createHash } from 'node:crypto';
 import { splitKey } from '../runtime/informer.js';
 import type { Clock, Random } from './clock.js';
 import { RemoteError, Reason } from './errors.js';
 import { extractAll, extractProperty, type KvReadOutcome, type KvSecret } from './extract.js';
-import { isConflict, isNotFound, reasonOf, statusCodeOf, type RemoteKubeApi } from './kube-api.js';
+import { ApiError, isConflict, isNotFound } from '../kube/errors.js';
+import { readyCondition, type StatusTarget } from '../runtime/status.js';
+import { contentHash } from '../secrets/digest.js';
+import type { SecretWriter } from '../secrets/writer.js';
+import { apiFailure, remoteSecretPath, type RemoteKubeApi } from './kube-api.js';
 import { notFoundHint } from './kv-path.js';
 import type { RemoteMetrics } from './metrics.js';
 import { shareWindowMs } from './shared-reads.js';
 import type { StoreClient, StoreClients, TimedKvRead } from './store-client.js';
-import { planTargetRemoval, planTargetWrite, type LiveSecret, type TargetContent, type TargetOwner } from './target.js';
+import { checkTarget, planTargetRemoval, targetSecret, type TargetContent, type TargetOwner } from './target.js';
 import { renderTemplate } from './template.js';
 import {
   CLUSTER_REMOTE_STORE_KIND,
@@ -59,6 +62,9 @@ export interface RemoteReconcileDeps {
   /** resourceVersion of a Secret in the managed-Secret cache (label managed-by=sealkit); undefined when not there. */
   cachedSecretVersion(namespace: string, name: string): string | undefined;
   kube: RemoteKubeApi;
+  /** The runtime's Secret writer and status writer. */
+  secrets: Pick<SecretWriter, 'apply' | 'get' | 'delete' | 'patch'>;
+  status: { patch(target: StatusTarget, status: object): Promise<void> };
   clients: StoreClients;
   events: RemoteEventSink;
   metrics: RemoteMetrics;
@@ -87,20 +93,17 @@ export interface RemoteReconcileResult {
 
 const API_VERSION = 'sealkit.dev/v1alpha1';
 
-function hashContent(c: TargetContent): string {
-  const sorted = (m: Record<string, string>) => Object.keys(m).sort().map((k) => [k, m[k]]);
-  return createHash('sha256').update(JSON.stringify([c.type, sorted(c.labels), sorted(c.annotations), sorted(c.data)])).digest('base64');
-}
+const hashContent = (c: TargetContent): string => contentHash({ ...c, immutable: false });
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-function readyCondition(rs: RemoteSecret): Condition | undefined {
+function currentReady(rs: RemoteSecret): Condition | undefined {
   return rs.status?.conditions?.find((c) => c.type === 'Ready');
 }
 
 /** True when the object's status says it was synced for its current generation (a restart can trust it). */
 export function statusSaysSynced(rs: RemoteSecret): boolean {
-  const c = readyCondition(rs);
+  const c = currentReady(rs);
   return c?.status === 'True' && rs.status?.observedGeneration === rs.metadata.generation && typeof rs.status?.refreshTime === 'string';
 }
 
@@ -204,9 +207,8 @@ async function resolveStore(plan: RemoteSecretPlan, d: RemoteReconcileDeps): Pro
 
 function asRemoteError(err: unknown): RemoteError {
   if (err instanceof RemoteError) return err;
-  const code = statusCodeOf(err);
-  if (code !== undefined) {
-    return new RemoteError(Reason.SecretWriteFailed, `Kubernetes API: HTTP ${code} ${reasonOf(err) ?? ''}`.trimEnd(), { retryable: true });
+  if (err instanceof ApiError) {
+    return new RemoteError(Reason.SecretWriteFailed, `Kubernetes API: ${apiFailure(err)}`, { retryable: true });
   }
   // Unknown errors: a class name only (messages of foreign errors may carry anything).
   return new RemoteError(Reason.VaultUnavailable, `unexpected ${err instanceof Error ? err.name : 'error'}`, { retryable: true });
@@ -383,7 +385,7 @@ class Ctx {
     d.memo.set(this.key, m);
     d.metrics.sync(true, Reason.Synced);
 
-    const wasReady = readyCondition(this.rs)?.status === 'True';
+    const wasReady = currentReady(this.rs)?.status === 'True';
     if (op === 'created' || !wasReady) {
       this.d.events.emit(this.target, 'Normal', Reason.Synced, `Secret ${plan.targetName} ${op === 'created' ? 'created' : 'synced'} from ${reads.size} Vault path${reads.size === 1 ? '' : 's'}`);
     } else if (op !== 'unchanged') {
@@ -397,47 +399,29 @@ class Ctx {
   /** Creates or updates the target Secret; returns what was done and its resourceVersion. */
   async write(content: TargetContent): Promise<{ op: string; rv: string | undefined }> {
     const plan = this.plan!;
-    const kube = this.d.kube;
     // A Secret absent from the managed-Secret cache is usually absent: try to create it without a
     // GET first (an AlreadyExists answer, e.g. an unlabelled Secret of that name, means: read, decide again).
     const skipRead = plan.creationPolicy !== 'Merge' && this.d.cachedSecretVersion(plan.namespace, plan.targetName) === undefined;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const live = attempt === 0 && skipRead ? undefined : await kube.getSecret(plan.namespace, plan.targetName);
-      const w = planTargetWrite(live, content, this.owner, plan.targetName);
-      try {
-        switch (w.op) {
-          case 'none':
-            return { op: 'unchanged', rv: live?.metadata.resourceVersion };
-          case 'create':
-            return { op: 'created', rv: (await kube.createSecret(w.body)).metadata.resourceVersion };
-          case 'patch':
-            return { op: 'updated', rv: (await kube.patchSecret(plan.namespace, plan.targetName, w.patch)).metadata.resourceVersion };
-          case 'recreate':
-            await kube.deleteSecret(plan.namespace, plan.targetName, { uid: live!.metadata.uid, resourceVersion: live!.metadata.resourceVersion });
-            return { op: 'recreated', rv: (await kube.createSecret(w.body)).metadata.resourceVersion };
-        }
-      } catch (err) {
-        // Someone wrote it between our read and our write: read again once, then let the queue retry.
-        if (isConflict(err) && attempt === 0) continue;
-        throw err;
-      }
-    }
-    throw new RemoteError(Reason.SecretWriteFailed, `Secret ${plan.namespace}/${plan.targetName} keeps changing; will retry`, { retryable: true });
+    const { op, secret } = await this.d.secrets.apply(targetSecret(content, this.owner, plan.targetName), {
+      skipRead,
+      check: (live) => checkTarget(live, this.owner, plan.targetName),
+    });
+    return { op, rv: secret?.metadata.resourceVersion };
   }
 
   /** deletionPolicy Delete and every referenced key gone from Vault. */
   async removeTarget(store: StorePlan): Promise<RemoteReconcileResult> {
     const plan = this.plan!;
-    const kube = this.d.kube;
+    const secrets = this.d.secrets;
     let removed = false;
     try {
-      const live = await kube.getSecret(plan.namespace, plan.targetName);
+      const live = await secrets.get(plan.namespace, plan.targetName);
       const r = planTargetRemoval(live, this.owner);
       if (r.op === 'delete') {
-        await kube.deleteSecret(plan.namespace, plan.targetName, { uid: live!.metadata.uid, resourceVersion: live!.metadata.resourceVersion });
+        await secrets.delete(plan.namespace, plan.targetName, { uid: live!.metadata.uid, resourceVersion: live!.metadata.resourceVersion });
         removed = true;
       } else if (r.op === 'patch') {
-        await kube.patchSecret(plan.namespace, plan.targetName, r.patch);
+        await secrets.patch(plan.namespace, plan.targetName, r.patch);
         removed = true;
       }
     } catch (err) {
@@ -458,7 +442,7 @@ class Ctx {
     const plan = this.plan;
     const kept = plan && d.cachedSecretVersion(plan.namespace, plan.targetName) !== undefined ? '; the existing Secret was left unchanged' : '';
     const message = `${err.message}${kept}`;
-    const prev = readyCondition(this.rs);
+    const prev = currentReady(this.rs);
     const changed = !(prev?.status === 'False' && prev.reason === err.reason);
     await this.writeStatus(this.baseStatus({ ready: false, reason: err.reason, message }, { keepSynced: true })).catch(() => undefined);
     if (changed) {
@@ -482,13 +466,10 @@ class Ctx {
 
   baseStatus(state: { ready: boolean; reason: string; message: string }, o: { keepSynced: boolean }): RemoteSecretStatus {
     const prev = this.rs.status ?? {};
-    const prevReady = readyCondition(this.rs);
-    const status: 'True' | 'False' = state.ready ? 'True' : 'False';
     const generation = this.rs.metadata.generation ?? 0;
-    const lastTransitionTime = prevReady && prevReady.status === status && prevReady.lastTransitionTime ? prevReady.lastTransitionTime : iso(this.d.clock.now());
     const s: RemoteSecretStatus = {
       observedGeneration: generation,
-      conditions: [{ type: 'Ready', status, reason: state.reason, message: state.message.slice(0, 1000), lastTransitionTime, observedGeneration: generation }],
+      conditions: [readyCondition(currentReady(this.rs), state, generation, this.d.clock.now())],
     };
     if (o.keepSynced) {
       if (prev.refreshTime !== undefined) s.refreshTime = prev.refreshTime;
@@ -508,7 +489,7 @@ class Ctx {
     // Merge patch: absent fields must be sent as null to be cleared.
     const body = { refreshTime: null, syncedResourceVersion: null, data: null, dataFrom: null, ...next } as unknown as RemoteSecretStatus;
     try {
-      await this.d.kube.patchRemoteSecretStatus({ namespace: this.rs.metadata.namespace!, name: this.rs.metadata.name!, uid: this.rs.metadata.uid ?? '' }, body);
+      await this.d.status.patch({ path: remoteSecretPath(this.rs.metadata.namespace!, this.rs.metadata.name!), uid: this.rs.metadata.uid ?? '' }, body);
     } catch (err) {
       // Deleted or replaced meanwhile: nothing to report on.
       if (isNotFound(err) || isConflict(err)) return;

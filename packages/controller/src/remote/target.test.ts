@@ -36,7 +36,7 @@ describe('planTargetWrite', () => {
   it('patches drift with a resourceVersion precondition', () => {
     const l = live({ labels: { [MANAGED_BY_LABEL]: 'sealkit' }, ownerReferences: [ours] }, { data: { password: 'ZWRpdGVk', extra: 'eA==' } });
     const w = planTargetWrite(l, content, owner('Owner'), 'db');
-    expect(w.op).toBe('patch');
+    expect(w.op).toBe('update');
     const patch = (w as { patch: { path: string; value: unknown }[] }).patch;
     expect(patch[0]).toEqual({ op: 'add', path: '/metadata/resourceVersion', value: '7' });
     expect(patch.find((p) => p.path === '/data')!.value).toEqual({ password: 'cw==' });
@@ -55,7 +55,7 @@ describe('planTargetWrite', () => {
     expect(() => planTargetWrite(live({ annotations: { [REMOTE_SECRET_ANNOTATION]: 'db' } }), content, owner('Orphan'), 'db')).toThrow();
     // Opt-in: taken over (Owner adds the controller reference).
     const w = planTargetWrite(live({ annotations: { [OPT_IN_ANNOTATION]: 'true' } }), content, owner('Owner'), 'db');
-    expect(w.op).toBe('patch');
+    expect(w.op).toBe('update');
     expect((w as { patch: { path: string; value: unknown }[] }).patch.find((p) => p.path === '/metadata/ownerReferences')!.value).toEqual([ours]);
   });
 

@@ -13,16 +13,14 @@
 // opt-in annotation sealkit.dev/managed=true (Merge included: otherwise any RemoteSecret could
 // write into any Secret of its namespace). A Secret controlled by another object is someone else's.
 //
-// How the write is made is shared with the runtime (src/secret-patch.ts: the JSON patch with a
-// resourceVersion precondition, other owners' references kept). Deciding it is not: the runtime's
-// decide() works on cached digests of Secrets labelled as ours and always sets a SealedSecret
-// controller reference, while Orphan and Merge targets need the live Secret (marker annotation,
-// keys merged into someone else's Secret), so planTargetWrite compares the live content itself.
+// The policies are options of the runtime's one Secret writer (src/secrets/): Owner is a
+// controller reference, Orphan no reference of ours, Merge a merge into the live Secret with the
+// keys we wrote listed in an annotation. What is RemoteSecret-specific is only the ownership rule
+// (ownership() below) and the removal of a Merge target's keys.
 
 import { MANAGED_BY_LABEL } from '@sealkit/core';
 import { MANAGED_BY_VALUE, OPT_IN_ANNOTATION } from '../constants.js';
-import { foreignOwnerReferences, mergeOwnerReferences, replaceManagedFields } from '../secrets/patch.js';
-import { sortedEntries } from '../runtime/object-fields.js';
+import { planSecretWrite, type ManagedSecret, type SecretObject, type SecretWrite } from '../secrets/plan.js';
 import { RemoteError, Reason } from './errors.js';
 import type { CreationPolicy, OwnerReference } from './types.js';
 import { REMOTE_API_VERSION, REMOTE_SECRET_KIND } from './types.js';
@@ -34,24 +32,8 @@ export const REMOTE_SECRET_ANNOTATION = 'sealkit.dev/remote-secret';
 /** Merge targets: the keys this RemoteSecret put there, comma-separated. */
 export const REMOTE_KEYS_ANNOTATION = 'sealkit.dev/remote-secret-keys';
 
-/** A Secret as the API returns it (the fields we read). */
-export interface LiveSecret {
-  apiVersion?: string;
-  kind?: string;
-  metadata: {
-    name: string;
-    namespace: string;
-    uid?: string;
-    resourceVersion?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: OwnerReference[];
-    [k: string]: unknown;
-  };
-  type?: string;
-  immutable?: boolean;
-  data?: Record<string, string>;
-}
+/** A Secret as the API returns it. */
+export type LiveSecret = SecretObject;
 
 /** The Secret content a RemoteSecret asks for. */
 export interface TargetContent {
@@ -84,18 +66,7 @@ export function ownership(live: LiveSecret, o: TargetOwner): 'controller' | 'mar
   return optIn ? 'opt-in' : undefined;
 }
 
-export type TargetWrite =
-  | { op: 'none' }
-  | { op: 'create'; body: LiveSecret }
-  | { op: 'patch'; patch: object[] }
-  /** Type changes are refused by the API server: delete (with preconditions) and create. */
-  | { op: 'recreate'; body: LiveSecret };
-
-const sameMap = (a: Record<string, string> | undefined, b: Record<string, string> | undefined) =>
-  JSON.stringify(sortedEntries(a ?? {})) === JSON.stringify(sortedEntries(b ?? {}));
-const sameRefs = (a: OwnerReference[] | undefined, b: OwnerReference[]) =>
-  JSON.stringify((a ?? []).map((r) => [r.apiVersion, r.kind, r.name, r.uid, r.controller === true])) ===
-  JSON.stringify(b.map((r) => [r.apiVersion, r.kind, r.name, r.uid, r.controller === true]));
+export type TargetWrite = SecretWrite;
 
 function notOwned(ns: string, name: string, why: string): RemoteError {
   return new RemoteError(
@@ -105,29 +76,37 @@ function notOwned(ns: string, name: string, why: string): RemoteError {
   );
 }
 
-/** What the full Secret should look like given the live one (Merge keeps what is not ours). */
-function finalContent(live: LiveSecret | undefined, c: TargetContent, o: TargetOwner) {
-  const liveMd = live?.metadata;
-  if (o.policy === 'Merge') {
-    const previous = (liveMd?.annotations?.[REMOTE_KEYS_ANNOTATION] ?? '').split(',').filter(Boolean);
-    const data: Record<string, string> = { ...(live?.data ?? {}) };
-    for (const k of previous) if (!(k in c.data)) delete data[k];
-    Object.assign(data, c.data);
-    const annotations = { ...(liveMd?.annotations ?? {}), ...c.annotations, [REMOTE_SECRET_ANNOTATION]: o.name, [REMOTE_KEYS_ANNOTATION]: Object.keys(c.data).sort().join(',') };
-    const labels = { ...(liveMd?.labels ?? {}), ...c.labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
-    // Merge never changes the type of someone else's Secret, nor its owners.
-    return { type: live?.type ?? 'Opaque', labels, annotations, data, ownerReferences: liveMd?.ownerReferences ?? [] };
+/** The Secret a RemoteSecret asks for, with its creation policy as options of the Secret writer. */
+export function targetSecret(c: TargetContent, o: TargetOwner, targetName: string): ManagedSecret {
+  const base = { namespace: o.namespace, name: targetName, type: c.type, labels: { ...c.labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE }, data: { ...c.data } };
+  switch (o.policy) {
+    case 'Owner':
+      return { ...base, annotations: { ...c.annotations }, owners: { kind: 'controller', ref: ownerReference(o) } };
+    case 'Orphan':
+      return { ...base, annotations: { ...c.annotations, [REMOTE_SECRET_ANNOTATION]: o.name }, owners: { kind: 'none', ourUid: o.uid } };
+    case 'Merge':
+      // Merge never changes the type of someone else's Secret, nor its owners.
+      return {
+        ...base,
+        annotations: { ...c.annotations, [REMOTE_SECRET_ANNOTATION]: o.name },
+        owners: { kind: 'keep' },
+        merge: { ownKeysAnnotation: REMOTE_KEYS_ANNOTATION, keepType: true },
+      };
   }
-  const labels = { ...c.labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
-  const annotations = { ...c.annotations };
-  const liveRefs = liveMd?.ownerReferences ?? [];
-  let ownerReferences: OwnerReference[];
-  if (o.policy === 'Owner') ownerReferences = mergeOwnerReferences(liveRefs, ownerReference(o));
-  else {
-    annotations[REMOTE_SECRET_ANNOTATION] = o.name;
-    ownerReferences = foreignOwnerReferences(liveRefs, o.uid);
+}
+
+/** Throws SecretNotOwned unless the RemoteSecret may write this Secret (undefined: none there). */
+export function checkTarget(live: LiveSecret | undefined, o: TargetOwner, targetName: string): void {
+  if (!live) {
+    if (o.policy === 'Merge') {
+      throw new RemoteError(Reason.SecretNotOwned, `Secret ${o.namespace}/${targetName} does not exist; creationPolicy Merge only adds keys to an existing Secret`, { retryable: true });
+    }
+    return;
   }
-  return { type: c.type, labels, annotations, data: { ...c.data }, ownerReferences };
+  if (!ownership(live, o)) {
+    const ctrl = (live.metadata.ownerReferences ?? []).find((r) => r.controller);
+    throw notOwned(o.namespace, targetName, ctrl ? `is controlled by ${ctrl.kind} ${ctrl.name}` : 'exists and is not managed by this RemoteSecret');
+  }
 }
 
 /**
@@ -135,50 +114,8 @@ function finalContent(live: LiveSecret | undefined, c: TargetContent, o: TargetO
  * throws SecretNotOwned. Nothing is written when nothing differs.
  */
 export function planTargetWrite(live: LiveSecret | undefined, c: TargetContent, o: TargetOwner, targetName: string): TargetWrite {
-  if (!live) {
-    if (o.policy === 'Merge') {
-      throw new RemoteError(Reason.SecretNotOwned, `Secret ${o.namespace}/${targetName} does not exist; creationPolicy Merge only adds keys to an existing Secret`, { retryable: true });
-    }
-    const f = finalContent(undefined, c, o);
-    return { op: 'create', body: secretBody(o.namespace, targetName, f) };
-  }
-  const own = ownership(live, o);
-  if (!own) {
-    const ctrl = (live.metadata.ownerReferences ?? []).find((r) => r.controller);
-    throw notOwned(o.namespace, targetName, ctrl ? `is controlled by ${ctrl.kind} ${ctrl.name}` : 'exists and is not managed by this RemoteSecret');
-  }
-  const f = finalContent(live, c, o);
-  const liveType = live.type || 'Opaque';
-  if (o.policy !== 'Merge' && (liveType !== f.type || live.immutable === true)) {
-    const same = liveType === f.type && sameMap(live.data, f.data) && sameMap(live.metadata.labels, f.labels) && sameMap(live.metadata.annotations, f.annotations) && sameRefs(live.metadata.ownerReferences, f.ownerReferences);
-    if (same) return { op: 'none' };
-    return { op: 'recreate', body: secretBody(o.namespace, targetName, f) };
-  }
-  if (
-    sameMap(live.data, f.data) &&
-    sameMap(live.metadata.labels, f.labels) &&
-    sameMap(live.metadata.annotations, f.annotations) &&
-    sameRefs(live.metadata.ownerReferences, f.ownerReferences)
-  ) {
-    return { op: 'none' };
-  }
-  return { op: 'patch', patch: replaceManagedFields(live.metadata.resourceVersion, f) };
-}
-
-function secretBody(namespace: string, name: string, f: ReturnType<typeof finalContent>): LiveSecret {
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: {
-      name,
-      namespace,
-      labels: f.labels,
-      annotations: f.annotations,
-      ...(f.ownerReferences.length ? { ownerReferences: f.ownerReferences } : {}),
-    },
-    type: f.type,
-    data: f.data,
-  };
+  checkTarget(live, o, targetName);
+  return planSecretWrite(live, targetSecret(c, o, targetName));
 }
 
 export type TargetRemoval = { op: 'none' } | { op: 'delete' } | { op: 'patch'; patch: object[] };

@@ -2,6 +2,7 @@ import { backoffDelay, sleep, type Clock } from './clock.js';
 import type { KubeClient, WatchEvent } from '../kube/client.js';
 import { ApiError, errorFields, isGone } from '../kube/errors.js';
 import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
 
 /** What the cache keeps of an object: a projection chosen by the caller, plus its identity. */
 export interface Cached {
@@ -32,6 +33,8 @@ export interface InformerOptions<S extends Cached> {
   /** Server-side watch timeout; the watch is simply renewed from the last resourceVersion. */
   watchTimeoutSeconds?: number;
   onRestart?(reason: string): void;
+  /** Counts restarts and reports the cache size under `name`. */
+  metrics?: Pick<Metrics, 'informerRestarts' | 'watchCache'>;
 }
 
 /**
@@ -51,7 +54,14 @@ export class Informer<S extends Cached> {
   private abort = new AbortController();
   private running: Promise<void> | undefined;
 
-  constructor(private readonly o: InformerOptions<S>) {}
+  constructor(private readonly o: InformerOptions<S>) {
+    o.metrics?.watchCache(o.name, () => this.store.size);
+  }
+
+  private restarted(cause: string): void {
+    this.o.onRestart?.(cause);
+    this.o.metrics?.informerRestarts.inc({ informer: this.o.name, cause });
+  }
 
   on(handler: InformerHandler<S>): void {
     this.handlers.push(handler);
@@ -112,7 +122,7 @@ export class Informer<S extends Cached> {
           // Our resourceVersion is too old: start over with a fresh list, without waiting.
           this.o.log.info('watch expired; relisting', { informer: this.o.name });
           this.resourceVersion = '';
-          this.o.onRestart?.('expired');
+          this.restarted('expired');
           continue;
         }
         failures++;
@@ -123,7 +133,7 @@ export class Informer<S extends Cached> {
           retryInMs: delay,
           ...errorFields(err),
         });
-        this.o.onRestart?.('error');
+        this.restarted('error');
         // After repeated failures, relist: the server may have compacted past our resourceVersion.
         if (failures >= 3) this.resourceVersion = '';
         await sleep(this.o.clock, delay, signal);

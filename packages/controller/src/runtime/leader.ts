@@ -1,10 +1,10 @@
 import { sleep, type Clock } from './clock.js';
 import type { KubeClient } from '../kube/client.js';
 import { errorFields, isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
-import type { Config } from '../config.js';
 import type { Logger } from './log.js';
 
 export interface LeaderOptions {
+  /** Lease traffic only: its own connection pool, so reconcile load cannot delay a renew. */
   client: KubeClient;
   namespace: string;
   name: string;
@@ -14,28 +14,17 @@ export interface LeaderOptions {
   leaseDurationMs?: number;
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
+  random?: () => number;
+  /** Called as soon as the lease is held. */
   onStartedLeading(): void | Promise<void>;
+  /**
+   * Called when leadership ends (lost, or the renew deadline passed). It runs synchronously up to
+   * its first await before anything else happens, so a callback that closes a write gate there
+   * guarantees no write starts after the step-down.
+   */
   onStoppedLeading(): void | Promise<void>;
-}
-
-/**
- * The elector --leader-elect asks for, on the Lease `name` in the controller's namespace with the
- * configured timings; undefined without --leader-elect (the one replica leads from the start).
- * Both SealedSecret controllers campaign this way, each on its own Lease.
- */
-export function electorFromConfig(
-  cfg: Config,
-  o: Pick<LeaderOptions, 'client' | 'name' | 'clock' | 'log' | 'onStartedLeading' | 'onStoppedLeading'>,
-): LeaderElector | undefined {
-  if (!cfg.leaderElect) return undefined;
-  return new LeaderElector({
-    ...o,
-    namespace: cfg.namespace,
-    identity: cfg.identity,
-    leaseDurationMs: cfg.leaseDurationMs,
-    renewDeadlineMs: cfg.renewDeadlineMs,
-    retryPeriodMs: cfg.retryPeriodMs,
-  });
+  /** Called after every attempt the API server answered (lease held, or held by another). */
+  onContact?(): void;
 }
 
 /** RFC 3339 with microseconds, as the Lease's MicroTime fields require. */
@@ -43,12 +32,20 @@ export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
+/** How one acquire/renew attempt ended. */
+type Attempt = 'held' | 'busy' | 'failed' | 'deadline';
+
 /**
- * Leader election on a coordination.k8s.io/v1 Lease, following client-go's rules:
- * a lease is free when its holder is empty or when we have not seen it renewed for
- * leaseDuration by *our* clock (so clock skew between nodes does not matter); updates carry
- * the resourceVersion we read, so two candidates can never both win the same round.
- * A leader that cannot renew within renewDeadline steps down before the lease can expire.
+ * Leader election on a coordination.k8s.io/v1 Lease, with client-go's guarantees:
+ * - a lease is free when its holder is empty or when we have not seen it change for its duration
+ *   by *our* clock (observed time, never the renewTime written by another node, so clock skew
+ *   between replicas does not matter);
+ * - updates carry the resourceVersion we read, so two candidates never both win a round;
+ * - every acquire/renew attempt is bounded by the renew deadline (an AbortSignal over each
+ *   request, fired by our clock); a leader whose last successful renew started more than
+ *   renewDeadline ago steps down at that moment, whatever its pending request is doing, and
+ *   before the lease (leaseDuration > renewDeadline) can expire for the standbys;
+ * - a leader that sees another holder in the lease steps down at once.
  */
 export class LeaderElector {
   private leading = false;
@@ -95,51 +92,87 @@ export class LeaderElector {
 
   private async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      // Campaign.
-      while (!signal.aborted && !(await this.tryAcquireOrRenew())) {
-        await sleep(this.o.clock, this.retryMs * (1 + Math.random() * 0.2), signal);
+      // Campaign: each attempt bounded by the renew deadline.
+      let started = this.o.clock.now();
+      while (!signal.aborted) {
+        started = this.o.clock.now();
+        if ((await this.attempt(this.renewDeadlineMs, signal)) === 'held') break;
+        await sleep(this.o.clock, this.retryMs * (1 + (this.o.random ?? Math.random)() * 0.2), signal);
       }
       if (signal.aborted) return;
       this.leading = true;
       this.o.log.info('became leader', { lease: this.o.name, identity: this.o.identity });
       await this.o.onStartedLeading();
-      // Renew until we cannot.
-      let lastRenew = this.o.clock.now();
+      // Renew until we cannot. The lease was last written by a request that started at `lastRenew`.
+      let lastRenew = started;
+      let why = '';
       while (!signal.aborted) {
         await sleep(this.o.clock, this.retryMs, signal);
         if (signal.aborted) return;
-        if (await this.tryAcquireOrRenew()) {
-          lastRenew = this.o.clock.now();
-        } else if (this.o.clock.now() - lastRenew >= this.renewDeadlineMs || this.lostTo()) {
+        const remaining = lastRenew + this.renewDeadlineMs - this.o.clock.now();
+        if (remaining <= 0) {
+          why = 'renew deadline passed';
+          break;
+        }
+        const at = this.o.clock.now();
+        const r = await this.attempt(remaining, signal);
+        if (signal.aborted) return;
+        if (r === 'held') lastRenew = at;
+        else if (r === 'busy') {
+          why = `lease held by ${this.observed?.holder ?? 'another replica'}`;
+          break;
+        } else if (r === 'deadline' || this.o.clock.now() - lastRenew >= this.renewDeadlineMs) {
+          why = 'renew deadline passed';
           break;
         }
       }
       if (signal.aborted) return;
       this.leading = false;
-      this.o.log.warn('lost leadership', { lease: this.o.name, identity: this.o.identity });
+      this.o.log.warn('lost leadership', { lease: this.o.name, identity: this.o.identity, reason: why });
       await this.o.onStoppedLeading();
     }
   }
 
-  private lostTo(): boolean {
-    return this.observed !== undefined && this.observed.holder !== '' && this.observed.holder !== this.o.identity;
+  /**
+   * One acquire/renew, over within budgetMs by our clock: the requests carry a signal that fires
+   * then (and a timeout for the transport's own clock), and the answer is 'deadline' at that
+   * moment even if a request ignores its signal.
+   */
+  private async attempt(budgetMs: number, stop: AbortSignal): Promise<Attempt> {
+    const deadline = new AbortController();
+    const timer = this.o.clock.after(budgetMs, () => deadline.abort(new Error('renew deadline passed')));
+    const onStop = () => deadline.abort(new Error('stopped'));
+    stop.addEventListener('abort', onStop, { once: true });
+    const expired = new Promise<Attempt>((r) => deadline.signal.addEventListener('abort', () => r('deadline'), { once: true }));
+    try {
+      const r = await Promise.race([this.tryAcquireOrRenew(deadline.signal, budgetMs), expired]);
+      if (r === 'held' || r === 'busy') this.o.onContact?.();
+      return r;
+    } finally {
+      timer.cancel();
+      stop.removeEventListener('abort', onStop);
+      deadline.abort(new Error('attempt over'));
+    }
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  private async tryAcquireOrRenew(signal: AbortSignal, timeoutMs: number): Promise<Attempt> {
     const now = this.o.clock.now();
     const seconds = Math.ceil(this.leaseMs / 1000);
+    const bounded = { signal, timeoutMs };
     let lease: any;
     try {
-      lease = await this.o.client.request({ method: 'GET', path: `${this.path}/${this.o.name}` });
+      lease = await this.o.client.request({ method: 'GET', path: `${this.path}/${this.o.name}`, ...bounded });
     } catch (err) {
+      if (signal.aborted) return 'deadline';
       if (!isNotFound(err)) {
-        this.o.log.warn('could not read lease', errorFields(err));
-        return false;
+        this.o.log.warn('could not read lease', { lease: this.o.name, ...errorFields(err) });
+        return 'failed';
       }
       try {
         await this.o.client.request({
           method: 'POST',
           path: this.path,
+          ...bounded,
           body: {
             apiVersion: 'coordination.k8s.io/v1',
             kind: 'Lease',
@@ -153,27 +186,32 @@ export class LeaderElector {
             },
           },
         });
+        if (signal.aborted) return 'deadline';
         this.observed = { holder: this.o.identity, renew: microTime(now), at: now };
-        return true;
+        return 'held';
       } catch (e) {
-        if (!isAlreadyExists(e)) this.o.log.warn('could not create lease', errorFields(e));
-        return false;
+        if (signal.aborted) return 'deadline';
+        if (!isAlreadyExists(e)) this.o.log.warn('could not create lease', { lease: this.o.name, ...errorFields(e) });
+        return 'failed';
       }
     }
+    if (signal.aborted) return 'deadline';
     const spec = lease.spec ?? {};
     const holder: string = spec.holderIdentity ?? '';
     const renew: string = spec.renewTime ?? '';
+    // Observed time: when *we* first saw this holder/renewTime pair, by our clock.
     if (!this.observed || this.observed.holder !== holder || this.observed.renew !== renew) {
       this.observed = { holder, renew, at: now };
     }
     const heldByOther = holder !== '' && holder !== this.o.identity;
     const duration = (Number(spec.leaseDurationSeconds) || seconds) * 1000;
-    if (heldByOther && this.observed.at + duration > now) return false;
+    if (heldByOther && this.observed.at + duration > now) return 'busy';
     const mine = holder === this.o.identity;
     try {
       await this.o.client.request({
         method: 'PUT',
         path: `${this.path}/${this.o.name}`,
+        ...bounded,
         body: {
           ...lease,
           spec: {
@@ -186,22 +224,27 @@ export class LeaderElector {
           },
         },
       });
+      if (signal.aborted) return 'deadline';
       this.observed = { holder: this.o.identity, renew: microTime(now), at: now };
-      return true;
+      return 'held';
     } catch (err) {
-      if (!isConflict(err)) this.o.log.warn('could not update lease', errorFields(err));
-      return false;
+      if (signal.aborted) return 'deadline';
+      if (!isConflict(err)) this.o.log.warn('could not update lease', { lease: this.o.name, ...errorFields(err) });
+      return 'failed';
     }
   }
 
+  /** Gives the lease up (holder cleared) so a standby need not wait for it to expire. */
   private async release(): Promise<void> {
+    const bounded = { timeoutMs: this.renewDeadlineMs };
     try {
-      const lease: any = await this.o.client.request({ method: 'GET', path: `${this.path}/${this.o.name}` });
+      const lease: any = await this.o.client.request({ method: 'GET', path: `${this.path}/${this.o.name}`, ...bounded });
       if (lease?.spec?.holderIdentity !== this.o.identity) return;
       const now = this.o.clock.now();
       await this.o.client.request({
         method: 'PUT',
         path: `${this.path}/${this.o.name}`,
+        ...bounded,
         body: {
           ...lease,
           spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(now) },
@@ -209,7 +252,7 @@ export class LeaderElector {
       });
       this.o.log.info('released leadership', { lease: this.o.name });
     } catch (err) {
-      this.o.log.warn('could not release lease', errorFields(err));
+      this.o.log.warn('could not release lease', { lease: this.o.name, ...errorFields(err) });
     }
   }
 }

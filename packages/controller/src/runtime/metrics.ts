@@ -1,151 +1,106 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
 /**
- * Prometheus text exposition (format 0.0.4), hand-written: counters, gauges and one histogram.
- * Label values are controller-chosen words (reasons, results, key ids), never object names,
- * so cardinality stays bounded with tens of thousands of SealedSecrets.
+ * Every metric the controller exports, in one prom-client registry (docs/operations.md lists them),
+ * with prom-client's default process and Node.js metrics (resident memory, heap, event-loop lag,
+ * GC, start time). Label values are controller-chosen words (reasons, results, key ids, store
+ * names), never object names, so cardinality stays bounded with tens of thousands of objects.
  */
-type Labels = Record<string, string>;
-
-interface Family {
-  name: string;
-  help: string;
-  type: 'counter' | 'gauge' | 'histogram';
-  render(): string[];
-}
-
-const labelStr = (l: Labels): string => {
-  const parts = Object.keys(l)
-    .sort()
-    .map((k) => `${k}="${String(l[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
-  return parts.length ? `{${parts.join(',')}}` : '';
-};
-
-export class Counter implements Family {
-  readonly type = 'counter' as const;
-  private readonly values = new Map<string, number>();
-  constructor(readonly name: string, readonly help: string) {}
-  inc(labels: Labels = {}, by = 1): void {
-    const k = labelStr(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
-  }
-  get(labels: Labels = {}): number {
-    return this.values.get(labelStr(labels)) ?? 0;
-  }
-  render(): string[] {
-    if (this.values.size === 0) return [`${this.name} 0`];
-    return [...this.values].map(([k, v]) => `${this.name}${k} ${v}`);
-  }
-}
-
-export class Gauge implements Family {
-  readonly type = 'gauge' as const;
-  private readonly values = new Map<string, number>();
-  private collector: (() => void) | undefined;
-  constructor(readonly name: string, readonly help: string) {}
-  set(value: number, labels: Labels = {}): void {
-    this.values.set(labelStr(labels), value);
-  }
-  reset(): void {
-    this.values.clear();
-  }
-  /** Computes the value at scrape time. */
-  collect(fn: () => void): this {
-    this.collector = fn;
-    return this;
-  }
-  get(labels: Labels = {}): number | undefined {
-    return this.values.get(labelStr(labels));
-  }
-  render(): string[] {
-    this.collector?.();
-    if (this.values.size === 0) return [];
-    return [...this.values].map(([k, v]) => `${this.name}${k} ${v}`);
-  }
-}
-
-export class Histogram implements Family {
-  readonly type = 'histogram' as const;
-  private readonly counts: number[];
-  private sum = 0;
-  private count = 0;
-  constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[]) {
-    this.counts = buckets.map(() => 0);
-  }
-  observe(v: number): void {
-    this.sum += v;
-    this.count++;
-    for (let i = 0; i < this.buckets.length; i++) if (v <= this.buckets[i]!) this.counts[i]!++;
-  }
-  render(): string[] {
-    const lines = this.buckets.map((b, i) => `${this.name}_bucket{le="${b}"} ${this.counts[i]}`);
-    lines.push(`${this.name}_bucket{le="+Inf"} ${this.count}`, `${this.name}_sum ${this.sum}`, `${this.name}_count ${this.count}`);
-    return lines;
-  }
-}
-
-export class Registry {
-  private readonly families: Family[] = [];
-  counter(name: string, help: string): Counter {
-    return this.add(new Counter(name, help));
-  }
-  gauge(name: string, help: string): Gauge {
-    return this.add(new Gauge(name, help));
-  }
-  histogram(name: string, help: string, buckets: readonly number[]): Histogram {
-    return this.add(new Histogram(name, help, buckets));
-  }
-  private add<F extends Family>(f: F): F {
-    this.families.push(f);
-    return f;
-  }
-  render(): string {
-    const out: string[] = [];
-    for (const f of this.families) {
-      out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`, ...f.render());
-    }
-    return out.join('\n') + '\n';
-  }
-}
-
-/** Every metric the controller exports, in one place (docs/operations.md lists them). */
 export function createMetrics() {
-  const r = new Registry();
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const counter = <L extends string = never>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Counter<L>({ name, help, labelNames, registers });
+  const gauge = <L extends string = never>(name: string, help: string, labelNames: readonly L[] = [], collect?: (g: Gauge<L>) => void) =>
+    new Gauge<L>({ name, help, labelNames, registers, ...(collect ? { collect(this: Gauge<L>) { collect(this); } } : {}) });
+  const histogram = (name: string, help: string, buckets: number[]) => new Histogram({ name, help, buckets, registers });
+
+  // What the gauges read at scrape time; the runtime registers its queues and caches here.
+  const queues = new Map<string, QueueStats>();
+  const caches = new Map<string, () => number>();
+  const statusLanes = new Map<string, () => number>();
+  const retriesSeen = new Map<string, number>();
+
   const m = {
-    registry: r,
-    reconciles: r.counter('sealkit_reconcile_total', 'SealedSecret reconciles by result (unchanged, created, updated, recreated, failed, not_owned, gone).'),
-    reconcileErrors: r.counter('sealkit_reconcile_errors_total', 'Failed reconciles by reason (ScopeMismatch, UnknownKey, AuthenticationFailed, SecretNotOwned, ApiError, ...).'),
-    secretWrites: r.counter('sealkit_secret_writes_total', 'Writes of managed Secrets by operation (create, update, delete).'),
-    statusPatches: r.counter('sealkit_status_patches_total', 'SealedSecret status patches.'),
-    unsealSeconds: r.histogram('sealkit_unseal_duration_seconds', 'Time to open all values of one SealedSecret.', [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1]),
-    queueDepth: r.gauge('sealkit_workqueue_depth', 'Keys waiting in the work queue.'),
-    queueInFlight: r.gauge('sealkit_workqueue_in_flight', 'Keys being reconciled right now.'),
-    queueWaiting: r.gauge('sealkit_workqueue_waiting_retry', 'Keys waiting for a backoff or delayed retry.'),
-    statusQueue: r.gauge('sealkit_status_queue_depth', 'Status patches waiting (written after Secrets while the work queue is busy).'),
-    queueRetries: r.counter('sealkit_workqueue_retries_total', 'Retries scheduled with backoff.'),
-    keys: r.gauge('sealkit_keys', 'Private keys loaded from the key Secrets.'),
-    activeKey: r.gauge('sealkit_active_key_info', 'The key new SealedSecrets are sealed to (value 1, label key_id).'),
-    activeKeyCreated: r.gauge('sealkit_active_key_created_timestamp_seconds', 'Creation time of the active key.'),
-    keysGenerated: r.counter('sealkit_keys_generated_total', 'Keys generated by this process.'),
-    leader: r.gauge('sealkit_leader', '1 while this replica holds the leader lease.'),
-    informerRestarts: r.counter('sealkit_informer_restarts_total', 'List/watch restarts by informer and cause.'),
-    cachedObjects: r.gauge('sealkit_cached_objects', 'Objects in the informer caches by informer.'),
-    events: r.counter('sealkit_events_total', 'Kubernetes Events by outcome (sent, dropped, failed).'),
-    httpRequests: r.counter('sealkit_http_requests_total', 'HTTP requests by route and code.'),
-    rss: r.gauge('process_resident_memory_bytes', 'Resident memory size in bytes.'),
-    heap: r.gauge('nodejs_heap_used_bytes', 'V8 heap in use, in bytes.'),
-    heapTotal: r.gauge('nodejs_heap_total_bytes', 'V8 heap reserved, in bytes.'),
-    external: r.gauge('nodejs_external_memory_bytes', 'Memory of Buffers and other objects outside the V8 heap, in bytes.'),
-    startTime: r.gauge('process_start_time_seconds', 'Start time of the process since the epoch, in seconds.'),
+    registry,
+    // SealedSecrets (sealkit.dev)
+    reconciles: counter('sealkit_reconcile_total', 'SealedSecret reconciles by result (unchanged, created, updated, recreated, failed, not_owned, gone, error).', ['result']),
+    reconcileErrors: counter('sealkit_reconcile_errors_total', 'Failed reconciles by reason (ScopeMismatch, UnknownKey, AuthenticationFailed, SecretNotOwned, ApiError, ...).', ['reason']),
+    secretWrites: counter('sealkit_secret_writes_total', 'Writes of managed Secrets by SealedSecrets, by operation (create, update, recreate).', ['op']),
+    statusPatches: counter('sealkit_status_patches_total', 'SealedSecret status patches.'),
+    unsealSeconds: histogram('sealkit_unseal_duration_seconds', 'Time to open all values of one SealedSecret.', [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1]),
+    // Bitnami SealedSecrets (--bitnami)
+    bitnamiReconciles: counter('sealkit_bitnami_reconcile_total', 'Bitnami SealedSecret reconciles by result (unchanged, created, updated, failed, gone, handed_over).', ['result']),
+    bitnamiFailures: counter('sealkit_bitnami_reconcile_errors_total', 'Failed Bitnami SealedSecret reconciles by stage (unseal, update, api, internal).', ['stage']),
+    bitnamiUnsealSeconds: histogram('sealkit_bitnami_unseal_duration_seconds', 'Time to open all values of one Bitnami SealedSecret (worker thread, queueing included).', [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5]),
+    bitnamiKeys: gauge('sealkit_bitnami_keys_loaded', 'Bitnami private keys loaded from the key Secrets.'),
+    // RemoteSecrets (Vault)
+    vaultRequests: counter('sealkit_vault_requests_total', 'Vault HTTP requests by store, operation and HTTP status (0 = unreachable).', ['store', 'op', 'code']),
+    vaultSharedReads: counter('sealkit_vault_reads_shared_total', 'Reads answered by a request another RemoteSecret already made (no Vault request).', ['store']),
+    vaultLogins: counter('sealkit_vault_logins_total', 'Vault logins (or static token checks) by store, method and result.', ['store', 'method', 'result']),
+    vaultRenewals: counter('sealkit_vault_token_renewals_total', 'Vault token renewals by store and result.', ['store', 'result']),
+    remoteSyncs: counter('sealkit_remotesecret_syncs_total', 'RemoteSecret reconciles by result and reason.', ['result', 'reason']),
+    // The runtime
+    queueDepth: gauge('sealkit_workqueue_depth', 'Keys waiting in a work queue, by controller.', ['controller'], (g) => {
+      for (const [c, q] of queues) g.set({ controller: c }, q.depth);
+    }),
+    queueInFlight: gauge('sealkit_workqueue_in_flight', 'Keys being reconciled right now, by controller.', ['controller'], (g) => {
+      for (const [c, q] of queues) g.set({ controller: c }, q.inFlight);
+    }),
+    queueWaiting: gauge('sealkit_workqueue_waiting_retry', 'Keys waiting for a backoff or delayed retry, by controller.', ['controller'], (g) => {
+      for (const [c, q] of queues) g.set({ controller: c }, q.waiting);
+    }),
+    queueRetries: counter('sealkit_workqueue_retries_total', 'Retries scheduled with backoff, by controller.', ['controller']),
+    statusQueue: gauge('sealkit_status_queue_depth', 'Status patches waiting (written after Secrets while the work queue is busy), by controller.', ['controller'], (g) => {
+      for (const [c, depth] of statusLanes) g.set({ controller: c }, depth());
+    }),
+    cachedObjects: gauge('sealkit_cached_objects', 'Objects in the informer caches by informer.', ['informer'], (g) => {
+      for (const [name, size] of caches) g.set({ informer: name }, size());
+    }),
+    informerRestarts: counter('sealkit_informer_restarts_total', 'List/watch restarts by informer and cause.', ['informer', 'cause']),
+    leader: gauge('sealkit_leader', '1 while this replica holds the leader lease (--lease-name).'),
+    bitnamiLeader: gauge('sealkit_bitnami_leader', '1 while this replica holds the Bitnami lease (--bitnami-lease-name).'),
+    writesRefused: counter('sealkit_writes_refused_total', 'Writes refused because this replica is not (or no longer) the leader, by lease.', ['lease']),
+    events: counter('sealkit_events_total', 'Kubernetes Events by outcome (sent, dropped, failed).', ['outcome']),
+    httpRequests: counter('sealkit_http_requests_total', 'HTTP requests by route and code.', ['route', 'code']),
+    // Keys
+    keys: gauge('sealkit_keys', 'Private keys loaded from the key Secrets.'),
+    activeKey: gauge('sealkit_active_key_info', 'The key new SealedSecrets are sealed to (value 1, label key_id).', ['key_id']),
+    activeKeyCreated: gauge('sealkit_active_key_created_timestamp_seconds', 'Creation time of the active key.'),
+    keysGenerated: counter('sealkit_keys_generated_total', 'Keys generated by this process.'),
+
+    /** Reports a work queue's depth, in-flight and retry counts under `controller`. */
+    watchQueue(controller: string, q: QueueStats): void {
+      queues.set(controller, q);
+    },
+    /** Reports an informer cache's size under `informer`. */
+    watchCache(informer: string, size: () => number): void {
+      caches.set(informer, size);
+    },
+    watchStatusLane(controller: string, depth: () => number): void {
+      statusLanes.set(controller, depth);
+    },
+    /** The Prometheus text exposition of every metric. */
+    render(): Promise<string> {
+      // Queues count retries themselves; the counter catches up at scrape time.
+      for (const [c, q] of queues) {
+        const seen = retriesSeen.get(c) ?? 0;
+        if (q.retriesTotal > seen) m.queueRetries.inc({ controller: c }, q.retriesTotal - seen);
+        retriesSeen.set(c, q.retriesTotal);
+      }
+      return registry.metrics();
+    },
+    contentType: registry.contentType,
   };
-  const start = Math.floor(Date.now() / 1000 - process.uptime());
-  m.startTime.set(start);
-  m.rss.collect(() => m.rss.set(process.memoryUsage.rss()));
-  m.heap.collect(() => {
-    const u = process.memoryUsage();
-    m.heap.set(u.heapUsed);
-    m.heapTotal.set(u.heapTotal);
-    m.external.set(u.external);
-  });
   return m;
+}
+
+export interface QueueStats {
+  readonly depth: number;
+  readonly inFlight: number;
+  readonly waiting: number;
+  readonly retriesTotal: number;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,6 +1,15 @@
 import type { KubeClient } from '../kube/client.js';
-import type { Condition, SealedSecretView } from '../sealed/views.js';
-import { sealedSecretPath } from '../constants.js';
+import { FIELD_MANAGER } from '../constants.js';
+
+/** A status condition as every kind writes it (Kubernetes API conventions). */
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime?: string;
+  observedGeneration?: number;
+}
 
 export interface ReadyState {
   ready: boolean;
@@ -8,70 +17,59 @@ export interface ReadyState {
   message: string;
 }
 
-export interface SealedSecretStatus {
-  observedGeneration: number;
-  conditions: Condition[];
+/** RFC 3339 to the second, as condition times are written. */
+export const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * The Ready condition for a state. lastTransitionTime moves only when the status flips, as the
+ * condition convention says, so writing the same state again changes nothing.
+ */
+export function readyCondition(prev: Pick<Condition, 'status' | 'lastTransitionTime'> | undefined, state: ReadyState, generation: number, now: number): Condition & { lastTransitionTime: string; observedGeneration: number } {
+  const status: Condition['status'] = state.ready ? 'True' : 'False';
+  const lastTransitionTime = prev && prev.status === status && prev.lastTransitionTime ? prev.lastTransitionTime : isoSeconds(now);
+  return { type: 'Ready', status, reason: state.reason, message: state.message.slice(0, 1000), lastTransitionTime, observedGeneration: generation };
+}
+
+/** The object whose status is written: its path and uid. */
+export interface StatusTarget {
+  /** The object's path (without /status). */
+  path: string;
+  uid: string;
 }
 
 /**
- * The status to write, or undefined when the current one already says the same thing.
- * lastTransitionTime moves only when Ready flips, as the Kubernetes condition convention says,
- * so a resync with nothing changed patches nothing.
+ * The one status writer, for every kind: a merge patch of the status subresource, with the uid as
+ * a precondition, so a status meant for a deleted object never lands on its successor (409).
+ * Fields to clear are sent as null (merge patch semantics). Give it the manager's gated client.
  */
-export function nextStatus(ss: SealedSecretView, state: ReadyState, now: Date): SealedSecretStatus | undefined {
-  const cur = ss.status.ready;
-  const status: Condition['status'] = state.ready ? 'True' : 'False';
-  const same =
-    cur !== undefined &&
-    cur.status === status &&
-    cur.reason === state.reason &&
-    cur.message === state.message &&
-    cur.observedGeneration === ss.generation &&
-    ss.status.observedGeneration === ss.generation;
-  if (same) return undefined;
-  const lastTransitionTime =
-    cur && cur.status === status && cur.lastTransitionTime ? cur.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return {
-    observedGeneration: ss.generation,
-    conditions: [
-      { type: 'Ready', status, reason: state.reason, message: state.message, lastTransitionTime, observedGeneration: ss.generation },
-    ],
-  };
-}
-
-export interface StatusWriter {
-  patch(ss: SealedSecretView, status: SealedSecretStatus): Promise<void>;
-}
-
-export class ApiStatusWriter implements StatusWriter {
+export class StatusWriter {
   constructor(private readonly client: KubeClient) {}
-  async patch(ss: SealedSecretView, status: SealedSecretStatus): Promise<void> {
+  async patch(target: StatusTarget, status: object): Promise<void> {
     await this.client.request({
       method: 'PATCH',
-      path: sealedSecretPath(ss.namespace, ss.name) + '/status',
-      query: { fieldManager: 'sealkit-controller' },
+      path: `${target.path}/status`,
+      query: { fieldManager: FIELD_MANAGER },
       contentType: 'application/merge-patch+json',
-      // The uid is a precondition: a status meant for a deleted object never lands on its successor.
-      body: { metadata: { uid: ss.uid }, status },
+      body: { metadata: { uid: target.uid }, status },
     });
   }
 }
 
-interface PendingStatus {
-  ss: SealedSecretView;
-  status: SealedSecretStatus;
+interface Pending<T, S> {
+  obj: T;
+  status: S;
   attempt: number;
 }
 
 /**
  * Status writes, off the critical path. A status patch on a custom resource costs the API server
  * several times a Secret create (schema validation, managed fields), so during a flood (first
- * start with thousands of SealedSecrets) Secrets are written first and statuses trickle in with
+ * start with thousands of objects) Secrets are written first and statuses trickle in with
  * little concurrency; once the work queue is idle they go at full speed. Only the newest status
  * per object is kept; failures are retried with backoff; 404/409 (object gone or replaced) drop it.
  */
-export class StatusLane implements StatusWriter {
-  private readonly pending = new Map<string, PendingStatus>();
+export class StatusLane<T extends { namespace: string; name: string }, S> {
+  private readonly pending = new Map<string, Pending<T, S>>();
   private readonly inFlight = new Set<string>();
   private running = false;
   private tick: { cancel(): void } | undefined;
@@ -79,13 +77,13 @@ export class StatusLane implements StatusWriter {
 
   constructor(
     private readonly o: {
-      writer: StatusWriter;
+      writer: { patch(obj: T, status: S): Promise<void> };
       clock: { after(ms: number, fn: () => void): { cancel(): void } };
       /** true while the main work queue has keys waiting */
       busy(): boolean;
       concurrencyBusy?: number;
       concurrencyIdle?: number;
-      onError?(ss: SealedSecretView, err: unknown): void;
+      onError?(obj: T, err: unknown): void;
     },
   ) {}
 
@@ -93,8 +91,8 @@ export class StatusLane implements StatusWriter {
     return this.pending.size + this.inFlight.size;
   }
 
-  async patch(ss: SealedSecretView, status: SealedSecretStatus): Promise<void> {
-    this.pending.set(`${ss.namespace}/${ss.name}`, { ss, status, attempt: 0 });
+  async patch(obj: T, status: S): Promise<void> {
+    this.pending.set(`${obj.namespace}/${obj.name}`, { obj, status, attempt: 0 });
     this.pump();
   }
 
@@ -130,14 +128,14 @@ export class StatusLane implements StatusWriter {
     }
   }
 
-  private send(key: string, item: PendingStatus): void {
+  private send(key: string, item: Pending<T, S>): void {
     this.inFlight.add(key);
-    this.o.writer.patch(item.ss, item.status).then(
+    this.o.writer.patch(item.obj, item.status).then(
       () => undefined,
       (err) => {
         const code = (err as { statusCode?: number }).statusCode;
         if (code === 404 || code === 409) return;
-        this.o.onError?.(item.ss, err);
+        this.o.onError?.(item.obj, err);
         const attempt = item.attempt + 1;
         this.o.clock.after(Math.min(30_000, 200 * 2 ** Math.min(attempt, 10)), () => {
           if (!this.running || this.pending.has(key)) return;

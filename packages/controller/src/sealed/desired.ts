@@ -1,18 +1,18 @@
 import { MANAGED_BY_LABEL } from '@sealkit/core';
 import { MANAGED_BY_VALUE, SEALED_SECRETS_GROUP_VERSION } from '../constants.js';
+import type { ManagedSecret } from '../secrets/plan.js';
 import { contentHash, controllerUid, type OwnerReference, type SealedSecretView, type SecretView } from './views.js';
 
-export interface DesiredSecret {
-  namespace: string;
-  name: string;
-  type: string;
+/** The Secret a SealedSecret asks for: always controlled by it, plus the digest of its content. */
+export interface DesiredSecret extends ManagedSecret {
   immutable: boolean;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  /** base64 values */
-  data: Record<string, string>;
-  ownerReference: OwnerReference;
+  owners: { kind: 'controller'; ref: OwnerReference };
   hash: string;
+}
+
+/** The controller reference every Secret of a SealedSecret carries. */
+export function sealedSecretOwner(ss: Pick<SealedSecretView, 'name' | 'uid'>): OwnerReference {
+  return { apiVersion: SEALED_SECRETS_GROUP_VERSION, kind: 'SealedSecret', name: ss.name, uid: ss.uid, controller: true, blockOwnerDeletion: true };
 }
 
 /** The Secret a SealedSecret asks for, from its template and its opened values. */
@@ -31,14 +31,7 @@ export function desiredSecret(ss: SealedSecretView, values: Record<string, Uint8
     labels,
     annotations,
     data,
-    ownerReference: {
-      apiVersion: SEALED_SECRETS_GROUP_VERSION,
-      kind: 'SealedSecret',
-      name: ss.name,
-      uid: ss.uid,
-      controller: true,
-      blockOwnerDeletion: true,
-    },
+    owners: { kind: 'controller', ref: sealedSecretOwner(ss) },
     hash: contentHash({ type, immutable, labels, annotations, data }),
   };
 }
@@ -63,7 +56,7 @@ export type Decision =
  */
 export function decide(live: SecretView | undefined, desired: DesiredSecret): Decision {
   if (!live) return 'create';
-  const ours = controllerUid(live) === desired.ownerReference.uid;
+  const ours = controllerUid(live) === desired.owners.ref.uid;
   if (!ours && !live.optIn) return 'not-owned';
   if (ours && live.hash === desired.hash && hasOurOwnerRef(live, desired)) return 'none';
   // The API server refuses to change a Secret's type, or anything of an immutable Secret but
@@ -75,5 +68,5 @@ export function decide(live: SecretView | undefined, desired: DesiredSecret): De
 }
 
 function hasOurOwnerRef(live: SecretView, d: DesiredSecret): boolean {
-  return live.ownerReferences.some((r) => r.controller && r.uid === d.ownerReference.uid && r.kind === 'SealedSecret');
+  return live.ownerReferences.some((r) => r.controller && r.uid === d.owners.ref.uid && r.kind === 'SealedSecret');
 }

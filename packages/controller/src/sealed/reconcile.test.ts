@@ -3,11 +3,12 @@ import { generateKeyPair, Keyring, sealValues, Unsealer, type Scope } from '@sea
 import { reconcileSealedSecret, type Memo, type ReconcileDeps } from './reconcile.js';
 import { decide, desiredSecret } from './desired.js';
 import { sealedSecretView, secretView, type SealedSecretView, type SecretView } from './views.js';
-import type { SecretApi } from '../secrets/writer.js';
-import type { DesiredSecret } from './desired.js';
+import { SecretWriter } from '../secrets/writer.js';
+import type { ManagedSecret, SecretObject } from '../secrets/plan.js';
+import { FakeKube } from '../testing/fake-kube.js';
 import { ApiError } from '../kube/errors.js';
 import { silentLogger } from '../runtime/log.js';
-import type { SealedSecretStatus } from '../runtime/status.js';
+import type { SealedSecretStatus } from './status.js';
 
 const pair = generateKeyPair();
 const other = generateKeyPair();
@@ -34,12 +35,22 @@ function sealed(opts: { ns?: string; name?: string; scope?: Scope; sealNs?: stri
   };
 }
 
-/** In-memory Secrets "API server": records every write. */
-class FakeSecrets implements SecretApi {
-  store = new Map<string, any>();
+/**
+ * The real Secret writer over an in-memory API server (testing/fake-kube.ts), which stores what it
+ * is sent (so ownerReferences of other owners survive an update exactly as they would for real);
+ * records each write the reconciler asks for.
+ */
+class FakeSecrets {
+  readonly kube = new FakeKube();
+  private readonly writer = new SecretWriter(this.kube);
   writes: string[] = [];
-  rv = 100;
   failNext: ApiError | undefined;
+  /** The stored Secrets by "namespace/name" (live objects: tests edit them as a user would). */
+  readonly store = {
+    get: (k: string) => this.kube.objects.get(secretPathOf(k)),
+    set: (k: string, raw: any) => void this.kube.put({ apiVersion: 'v1', kind: 'Secret', ...raw, metadata: { ...raw.metadata, namespace: k.split('/')[0], name: k.split('/')[1] } }),
+    delete: (k: string) => void this.kube.objects.delete(secretPathOf(k)),
+  };
   private check() {
     if (this.failNext) {
       const e = this.failNext;
@@ -47,37 +58,29 @@ class FakeSecrets implements SecretApi {
       throw e;
     }
   }
-  private put(d: DesiredSecret, uid: string, ownerRefs: any[]): SecretView {
-    const raw = {
-      metadata: { namespace: d.namespace, name: d.name, uid, resourceVersion: String(++this.rv), labels: d.labels, annotations: d.annotations, ownerReferences: ownerRefs },
-      type: d.type,
-      immutable: d.immutable,
-      data: d.data,
-    };
-    this.store.set(`${d.namespace}/${d.name}`, raw);
-    return secretView(raw);
-  }
-  async create(d: DesiredSecret) {
+  async create(d: ManagedSecret) {
     this.check();
-    if (this.store.has(`${d.namespace}/${d.name}`)) throw new ApiError(409, 'AlreadyExists', 'POST', 'secrets');
+    const r = await this.writer.create(d);
     this.writes.push('create');
-    return this.put(d, 'secret-uid', [d.ownerReference]);
+    return r;
   }
-  async update(live: SecretView, d: DesiredSecret) {
+  async update(live: SecretObject, d: ManagedSecret) {
     this.check();
+    const r = await this.writer.update(live, d);
     this.writes.push('update');
-    return this.put(d, live.uid, [d.ownerReference]);
+    return r;
   }
-  async recreate(_live: SecretView, d: DesiredSecret) {
+  async recreate(live: SecretObject, d: ManagedSecret) {
     this.check();
+    const r = await this.writer.recreate(live, d);
     this.writes.push('recreate');
-    return this.put(d, 'secret-uid-2', [d.ownerReference]);
+    return r;
   }
-  async get(ns: string, name: string) {
-    const raw = this.store.get(`${ns}/${name}`);
-    return raw ? secretView(raw) : undefined;
+  get(ns: string, name: string) {
+    return this.writer.get(ns, name);
   }
 }
+const secretPathOf = (k: string) => `/api/v1/namespaces/${k.split('/')[0]}/secrets/${k.split('/')[1]}`;
 
 function setup(ssRaw: any, opts: { keys?: (typeof pair)[]; existing?: any } = {}) {
   const secrets = new FakeSecrets();
@@ -151,6 +154,21 @@ describe('reconcileSealedSecret', () => {
     expect(t.events.some((e) => e.reason === 'SecretRestored')).toBe(true);
     t.secrets.store.delete('app/db');
     expect((await t.run()).outcome).toBe('created');
+  });
+
+  it("an update keeps other objects' non-controller ownerReferences, and puts ours back", async () => {
+    const t = setup(sealed());
+    await t.run();
+    const app = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', name: 'shop', uid: 'app-uid' };
+    const s = t.secrets.store.get('app/db');
+    // Someone adds a reference of theirs and edits a value.
+    s.metadata.ownerReferences = [...s.metadata.ownerReferences, app];
+    s.data.password = Buffer.from('changed').toString('base64');
+    s.metadata.resourceVersion = '999';
+    expect((await t.run()).outcome).toBe('updated');
+    const after = t.secrets.store.get('app/db');
+    expect(after.metadata.ownerReferences).toEqual([app, expect.objectContaining({ kind: 'SealedSecret', uid: 'uid-1', controller: true })]);
+    expect(Buffer.from(after.data.password, 'base64').toString()).toBe('hunter2');
   });
 
   it('never overwrites a Secret it does not own, and says so', async () => {
@@ -264,7 +282,7 @@ describe('decide', () => {
   const desired = desiredSecret(ss, { password: enc('x') });
   const live = (over: object) =>
     secretView({
-      metadata: { namespace: 'app', name: 'db', uid: 's', resourceVersion: '1', labels: desired.labels, annotations: desired.annotations, ownerReferences: [desired.ownerReference] },
+      metadata: { namespace: 'app', name: 'db', uid: 's', resourceVersion: '1', labels: desired.labels, annotations: desired.annotations, ownerReferences: [desired.owners.ref] },
       type: desired.type,
       data: desired.data,
       ...over,
@@ -272,9 +290,9 @@ describe('decide', () => {
   it('none when content and owner match', () => expect(decide(live({}), desired)).toBe('none'));
   it('update when data differs', () => expect(decide(live({ data: { password: 'eQ==' } }), desired)).toBe('update'));
   it('update when a label was removed by hand', () =>
-    expect(decide(live({ metadata: { namespace: 'app', name: 'db', uid: 's', resourceVersion: '1', labels: {}, annotations: desired.annotations, ownerReferences: [desired.ownerReference] } }), desired)).toBe('update'));
+    expect(decide(live({ metadata: { namespace: 'app', name: 'db', uid: 's', resourceVersion: '1', labels: {}, annotations: desired.annotations, ownerReferences: [desired.owners.ref] } }), desired)).toBe('update'));
   it('create when absent', () => expect(decide(undefined, desired)).toBe('create'));
   it('recreate on type change', () => expect(decide(live({ type: 'kubernetes.io/tls' }), desired)).toBe('recreate'));
   it('not-owned without controller ref or opt-in', () =>
-    expect(decide(live({ metadata: { namespace: 'app', name: 'db', uid: 's', resourceVersion: '1', ownerReferences: [{ ...desired.ownerReference, controller: false }] } }), desired)).toBe('not-owned'));
+    expect(decide(live({ metadata: { namespace: 'app', name: 'db', uid: 's', resourceVersion: '1', ownerReferences: [{ ...desired.owners.ref, controller: false }] } }), desired)).toBe('not-owned'));
 });

@@ -5,11 +5,12 @@ import { splitKey } from '../runtime/informer.js';
 import { ApiError, errorFields, isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
 import type { Logger } from '../runtime/log.js';
 import type { Metrics } from '../runtime/metrics.js';
-import type { SecretApi } from '../secrets/writer.js';
-import { nextStatus, type ReadyState, type StatusWriter } from '../runtime/status.js';
+import type { SecretWriter } from '../secrets/writer.js';
+import type { ReadyState } from '../runtime/status.js';
+import { nextStatus, type SealedSecretStatus } from './status.js';
 import type { WorkResult } from '../runtime/workqueue.js';
 import { decide, desiredSecret, type Decision } from './desired.js';
-import type { SealedSecretView, SecretView } from './views.js';
+import { asSecretObject, secretView, type SealedSecretView, type SecretView } from './views.js';
 
 /** Opens one sealed value (core's Unsealer, with its per-ephemeral-key X25519 cache). */
 export interface Opener {
@@ -32,8 +33,9 @@ export interface ReconcileDeps {
   cachedSecret(namespace: string, name: string): SecretView | undefined;
   /** undefined until at least one key is loaded. */
   opener(): Opener | undefined;
-  secrets: SecretApi;
-  status: StatusWriter;
+  /** The Secret writer (a fake of the API under it is all unit tests need). */
+  secrets: Pick<SecretWriter, 'create' | 'update' | 'recreate' | 'get'>;
+  status: { patch(ss: SealedSecretView, status: SealedSecretStatus): Promise<void> };
   events: EventSink;
   now(): Date;
   memo: Map<string, Memo>;
@@ -130,11 +132,12 @@ export async function reconcileSealedSecret(key: string, d: ReconcileDeps): Prom
   try {
     if (decision === 'create') {
       try {
-        written = await d.secrets.create(desired);
+        written = secretView(await d.secrets.create(desired));
       } catch (err) {
         if (!isAlreadyExists(err)) throw err;
         // A Secret we cannot see in our cache (not labelled as ours): read it and decide again.
-        live = await d.secrets.get(namespace, name);
+        const raw = await d.secrets.get(namespace, name);
+        live = raw ? secretView(raw) : undefined;
         if (!live) return { outcome: 'failed', reason: 'Conflict', work: { kind: 'retry' } };
         decision = decide(live, desired);
         if (decision === 'create') return { outcome: 'failed', reason: 'Conflict', work: { kind: 'retry' } };
@@ -148,8 +151,8 @@ export async function reconcileSealedSecret(key: string, d: ReconcileDeps): Prom
       // may be adding the opt-in annotation right now), then backing off to --max-backoff.
       return fail(ss, { ready: false, reason: Reasons.SecretNotOwned, message }, d, { kind: 'retry' });
     }
-    if (decision === 'update') written = await d.secrets.update(live!, desired);
-    else if (decision === 'recreate') written = await d.secrets.recreate(live!, desired);
+    if (decision === 'update') written = secretView(await d.secrets.update(asSecretObject(live!), desired));
+    else if (decision === 'recreate') written = secretView(await d.secrets.recreate(asSecretObject(live!), desired));
   } catch (err) {
     return writeFailed(ss, err, d);
   }

@@ -1,19 +1,13 @@
-import { createHash } from 'node:crypto';
+import { contentHash } from '../secrets/digest.js';
+import type { Condition } from '../runtime/status.js';
+import type { SecretObject } from '../secrets/plan.js';
 import type { Cached } from '../runtime/informer.js';
 import { OPT_IN_ANNOTATION, MANAGED_BY_VALUE } from '../constants.js';
 import { MANAGED_BY_LABEL } from '@sealkit/core';
 import { findCondition, observedGeneration, ownerReferences, sortedEntries, stringMap, type OwnerReference } from '../runtime/object-fields.js';
 
-export type { OwnerReference };
-
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  lastTransitionTime?: string;
-  observedGeneration?: number;
-}
+export type { OwnerReference, Condition };
+export { contentHash };
 
 /** What the controller keeps of a SealedSecret: identity, spec, and the part of status it owns. */
 export interface SealedSecretView extends Cached {
@@ -86,23 +80,6 @@ export function sealedSecretView(raw: any): SealedSecretView {
   };
 }
 
-export interface SecretContent {
-  type: string;
-  immutable: boolean;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  data: Record<string, string>;
-}
-
-/** Digest of the content sealkit manages; equal digests mean no write is needed. */
-export function contentHash(c: SecretContent): string {
-  return createHash('sha256')
-    .update(
-      JSON.stringify([c.type, c.immutable, sortedEntries(c.labels), sortedEntries(c.annotations), sortedEntries(c.data)]),
-    )
-    .digest('base64');
-}
-
 export function secretView(raw: any): SecretView {
   const md = raw?.metadata ?? {};
   const labels = stringMap(md.labels);
@@ -126,4 +103,13 @@ export function secretView(raw: any): SecretView {
 /** The uid of the object that controls this Secret (ownerReference with controller=true). */
 export function controllerUid(s: SecretView): string | undefined {
   return s.ownerReferences.find((r) => r.controller)?.uid;
+}
+
+/** The cached projection in the shape the Secret writer takes (identity and owners; no content). */
+export function asSecretObject(v: SecretView): SecretObject {
+  return {
+    metadata: { namespace: v.namespace, name: v.name, uid: v.uid, resourceVersion: v.resourceVersion, ownerReferences: v.ownerReferences },
+    type: v.type,
+    immutable: v.immutable,
+  };
 }

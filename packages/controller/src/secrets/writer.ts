@@ -1,91 +1,116 @@
 import type { KubeClient } from '../kube/client.js';
-import { isNotFound } from '../kube/errors.js';
+import { ApiError, isNotFound } from '../kube/errors.js';
 import { FIELD_MANAGER, secretPath, secretsPath } from '../constants.js';
-import { secretView, type SecretView } from '../sealed/views.js';
-import type { DesiredSecret } from '../sealed/desired.js';
-import { mergeOwnerReferences, replaceManagedFields } from './patch.js';
+import { planSecretWrite, secretBody, updatePatch, type ManagedSecret, type SecretObject } from './plan.js';
 
-/** The writes the reconciler makes to Secrets; a fake of this is all its unit tests need. */
-export interface SecretApi {
-  /** Fails with an ApiError AlreadyExists when a Secret of that name exists. */
-  create(desired: DesiredSecret): Promise<SecretView>;
-  /** Brings an existing Secret to the desired content; conditional on live.resourceVersion. */
-  update(live: SecretView, desired: DesiredSecret): Promise<SecretView>;
-  /** Deletes (conditional on uid and resourceVersion) and creates: for type or immutability changes. */
-  recreate(live: SecretView, desired: DesiredSecret): Promise<SecretView>;
-  /** Reads one Secret directly (the cache only holds Secrets labelled as managed by sealkit). */
-  get(namespace: string, name: string): Promise<SecretView | undefined>;
+export type WriteOp = 'unchanged' | 'created' | 'updated' | 'recreated';
+
+/** Preconditions of a delete: only that object (uid), only as we last saw it (resourceVersion). */
+export interface Preconditions {
+  uid?: string;
+  resourceVersion?: string;
 }
 
-export class ApiSecretWriter implements SecretApi {
+/**
+ * The one writer of managed Secrets, for every kind. Every request names our field manager, every
+ * update carries the resourceVersion it was decided on (a concurrent change answers 409 rather
+ * than being overwritten), every delete carries uid and resourceVersion preconditions. Give it the
+ * manager's gated client (runtime/write-gate.ts): then no write starts once leadership is lost.
+ */
+export class SecretWriter {
   constructor(private readonly client: KubeClient) {}
 
-  async create(d: DesiredSecret): Promise<SecretView> {
-    const body = {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: {
-        name: d.name,
-        namespace: d.namespace,
-        labels: d.labels,
-        annotations: d.annotations,
-        ownerReferences: [d.ownerReference],
-      },
-      type: d.type,
-      data: d.data,
-      ...(d.immutable ? { immutable: true } : {}),
-    };
-    const res = await this.client.request({
-      method: 'POST',
-      path: secretsPath(d.namespace),
-      query: { fieldManager: FIELD_MANAGER },
-      body,
-    });
-    return secretView(res);
-  }
-
-  async update(live: SecretView, d: DesiredSecret): Promise<SecretView> {
-    // Other owners' references are kept: only the controller reference is ours to set.
-    const ops = replaceManagedFields(live.resourceVersion, {
-      labels: d.labels,
-      annotations: d.annotations,
-      ownerReferences: mergeOwnerReferences(live.ownerReferences, d.ownerReference),
-      data: d.data,
-    });
-    if (d.immutable) ops.push({ op: 'add', path: '/immutable', value: true });
-    const res = await this.client.request({
-      method: 'PATCH',
-      path: secretPath(live.namespace, live.name),
-      query: { fieldManager: FIELD_MANAGER },
-      contentType: 'application/json-patch+json',
-      body: ops,
-    });
-    return secretView(res);
-  }
-
-  async recreate(live: SecretView, d: DesiredSecret): Promise<SecretView> {
+  /** Reads one Secret directly (caches hold projections, or only Secrets labelled as ours). */
+  async get(namespace: string, name: string): Promise<SecretObject | undefined> {
     try {
-      await this.client.request({
-        method: 'DELETE',
-        path: secretPath(live.namespace, live.name),
-        body: {
-          apiVersion: 'v1',
-          kind: 'DeleteOptions',
-          preconditions: { uid: live.uid, resourceVersion: live.resourceVersion },
-        },
-      });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-    return this.create(d);
-  }
-
-  async get(namespace: string, name: string): Promise<SecretView | undefined> {
-    try {
-      return secretView(await this.client.request({ method: 'GET', path: secretPath(namespace, name) }));
+      return await this.client.request<SecretObject>({ method: 'GET', path: secretPath(namespace, name) });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
     }
+  }
+
+  /** Fails with an ApiError AlreadyExists when a Secret of that name exists. */
+  create(d: ManagedSecret): Promise<SecretObject> {
+    return this.post(secretBody(d));
+  }
+
+  /** Brings an existing Secret to the desired content (merged into it when d.merge). */
+  update(live: SecretObject, d: ManagedSecret): Promise<SecretObject> {
+    return this.patch(live.metadata.namespace, live.metadata.name, updatePatch(live, d));
+  }
+
+  /** Deletes (conditional on uid and resourceVersion) and creates: for type or immutability changes. */
+  async recreate(live: SecretObject, d: ManagedSecret): Promise<SecretObject> {
+    await this.delete(live.metadata.namespace, live.metadata.name, { uid: live.metadata.uid, resourceVersion: live.metadata.resourceVersion });
+    return this.create(d);
+  }
+
+  /**
+   * Reads the Secret (unless `skipRead`: a first create without a GET, for a Secret our cache says
+   * is absent), asks the kind's ownership rule (`check` throws to refuse), plans and writes. On a
+   * 409 (someone wrote it between our read and our write, or it existed after all) it reads and
+   * decides again once, then gives the error to the caller.
+   */
+  async apply(d: ManagedSecret, o: { skipRead?: boolean; check?(live: SecretObject | undefined): void } = {}): Promise<{ op: WriteOp; secret: SecretObject | undefined }> {
+    for (let attempt = 0; ; attempt++) {
+      const live = attempt === 0 && o.skipRead ? undefined : await this.get(d.namespace, d.name);
+      o.check?.(live);
+      const w = planSecretWrite(live, d);
+      try {
+        switch (w.op) {
+          case 'none':
+            return { op: 'unchanged', secret: live };
+          case 'create':
+            return { op: 'created', secret: await this.post(w.body) };
+          case 'update':
+            return { op: 'updated', secret: await this.patch(d.namespace, d.name, w.patch) };
+          case 'recreate':
+            return { op: 'recreated', secret: await this.recreate(live!, d) };
+        }
+      } catch (err) {
+        if (attempt === 0 && err instanceof ApiError && err.statusCode === 409) continue;
+        throw err;
+      }
+    }
+  }
+
+  /** A JSON patch on the Secret; the ops carry the resourceVersion decided on. */
+  async patch(namespace: string, name: string, ops: object[]): Promise<SecretObject> {
+    return this.client.request<SecretObject>({
+      method: 'PATCH',
+      path: secretPath(namespace, name),
+      query: { fieldManager: FIELD_MANAGER },
+      contentType: 'application/json-patch+json',
+      body: ops,
+    });
+  }
+
+  /** Merge-patches annotations (null removes one), conditional on the resourceVersion. */
+  async annotate(namespace: string, name: string, resourceVersion: string, annotations: Record<string, string | null>): Promise<SecretObject> {
+    return this.client.request<SecretObject>({
+      method: 'PATCH',
+      path: secretPath(namespace, name),
+      query: { fieldManager: FIELD_MANAGER },
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { resourceVersion, annotations } },
+    });
+  }
+
+  /** Deletes the Secret (gone already counts as done). */
+  async delete(namespace: string, name: string, pre: Preconditions): Promise<void> {
+    try {
+      await this.client.request({
+        method: 'DELETE',
+        path: secretPath(namespace, name),
+        body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: pre },
+      });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  private post(body: SecretObject): Promise<SecretObject> {
+    return this.client.request<SecretObject>({ method: 'POST', path: secretsPath(body.metadata.namespace), query: { fieldManager: FIELD_MANAGER }, body });
   }
 }
