@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { FLAGS, parseConfig, parseDuration, USAGE, UsageError } from './config.js';
 
 describe('parseConfig', () => {
@@ -68,5 +69,18 @@ describe('--help', () => {
     for (const name of Object.keys(FLAGS)) expect(USAGE).toContain(`--${name} `);
     expect(USAGE).toMatch(/RemoteSecrets/);
     expect(USAGE).toMatch(/Bitnami/);
+  });
+});
+
+describe('docs/operations.md', () => {
+  it('lists every flag with its environment variables, and no flag that does not exist', () => {
+    const doc = readFileSync(new URL('../../../docs/operations.md', import.meta.url), 'utf8');
+    const rows = new Map<string, string[]>();
+    for (const line of doc.split('\n')) {
+      const m = /^\| `--([a-z-]+)` \| ([^|]*) \|/.exec(line);
+      if (m) rows.set(m[1]!, [...m[2]!.matchAll(/`([A-Z_]+)`/g)].map((x) => x[1]!));
+    }
+    expect([...rows.keys()].sort()).toEqual(Object.keys(FLAGS).sort());
+    for (const [name, spec] of Object.entries(FLAGS)) expect(rows.get(name), name).toEqual(spec.env);
   });
 });
