@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { BITNAMI_KEY_PREFIX } from '@sealkit/core';
+import { BadInputError, BITNAMI_KEY_PREFIX, parseDuration as parseCoreDuration } from '@sealkit/core';
 import type { BitnamiOptions } from './bitnami/controller.js';
-import { LEASE_NAME } from './constants.js';
+import { BITNAMI_LEASE_NAME, LEASE_NAME } from './constants.js';
 import { parseLogLevel, type LogLevel } from './runtime/log.js';
 
 export class UsageError extends Error {}
@@ -72,7 +72,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   'bitnami-key-prefix': { section: BITNAMI, env: ['SEALKIT_BITNAMI_KEY_PREFIX'], default: BITNAMI_KEY_PREFIX, help: 'the Bitnami --key-prefix (a legacy key Secret of this name is read too)' },
   'bitnami-decrypt-workers': { section: BITNAMI, env: ['SEALKIT_BITNAMI_DECRYPT_WORKERS'], help: 'threads for the RSA work (default: CPUs, at most 4; 0 = main thread)' },
   'bitnami-resync-period': { section: BITNAMI, env: ['SEALKIT_BITNAMI_RESYNC_PERIOD'], default: '0', help: 're-check every Bitnami SealedSecret this often (0: only on changes, as Bitnami)' },
-  'bitnami-lease-name': { section: BITNAMI, env: ['SEALKIT_BITNAMI_LEASE_NAME'], default: 'sealkit-controller-bitnami', help: 'Lease electing the replica that reconciles Bitnami SealedSecrets' },
+  'bitnami-lease-name': { section: BITNAMI, env: ['SEALKIT_BITNAMI_LEASE_NAME'], default: BITNAMI_LEASE_NAME, help: 'Lease electing the replica that reconciles Bitnami SealedSecrets' },
   listen: { section: PROCESS, env: ['SEALKIT_LISTEN'], default: '0.0.0.0:8080', help: 'HTTP address: /healthz /readyz /metrics /v1/*' },
   'log-level': { section: PROCESS, env: ['SEALKIT_LOG_LEVEL'], default: 'info', help: 'debug, info, warn or error' },
 };
@@ -97,21 +97,14 @@ ${SECTIONS.map(
   --help, --version
 `;
 
-/** Go-style durations ("720h", "1h30m", "15s", "500ms") plus days ("30d"); "0" means zero. */
-export function parseDuration(value: string, what: string): number {
-  const v = value.trim();
-  if (v === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
-  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-  let total = 0;
-  let pos = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(v))) {
-    total += Number(m[1]) * unit[m[2]!]!;
-    pos = re.lastIndex;
+/** A duration flag, read with the one duration parser (@sealkit/core: Go's syntax plus days). */
+export function parseDuration(value: string, flag: string): number {
+  try {
+    return parseCoreDuration(value.trim(), `--${flag}`);
+  } catch (err) {
+    if (err instanceof BadInputError) throw new UsageError(err.message);
+    throw err;
   }
-  if (pos !== v.length || v.length === 0) throw new UsageError(`--${what}: '${value}' is not a duration (e.g. 720h, 30d, 10m, 15s)`);
-  return Math.round(total);
 }
 
 const TRUE = /^(true|1|yes)$/i;
