@@ -95,8 +95,9 @@ export class FakeKube implements KubeClient {
     return this.serve(req) as T;
   }
 
-  async watch(_path: string, _query: Query, _onEvent: (ev: WatchEvent) => void, _signal: AbortSignal): Promise<void> {
-    throw new Error('FakeKube does not watch; test informers with a scripted client');
+  /** A watch on which nothing happens until it is stopped (informers over it see their list only). */
+  async watch(_path: string, _query: Query, _onEvent: (ev: WatchEvent) => void, signal: AbortSignal): Promise<void> {
+    await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
   }
 
   private fail(code: number, reason: string, req: KubeRequest): never {

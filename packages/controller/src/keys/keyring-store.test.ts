@@ -1,0 +1,72 @@
+// The keyring store over an in-memory API server (its informer lists the key Secrets; watches hang).
+// Rotation against the real apiserver is in test/e2e/controller*.test.ts.
+import { describe, expect, it } from 'vitest';
+import { generateKeyPair, keyId, sealValues } from '@sealkit/core';
+import { silentLogger } from '../runtime/log.js';
+import { FakeClock } from '../testing/fake-clock.js';
+import { FakeKube } from '../testing/fake-kube.js';
+import { KEY_LABEL } from '../constants.js';
+import { KeyringStore, keySecretManifest, keySecretName } from './keyring-store.js';
+
+const DAY = 86_400_000;
+const NS = 'sealkit';
+
+/** A store over `api`, started and synced. */
+async function startedStore(api: FakeKube, clock = new FakeClock(100 * DAY)): Promise<KeyringStore> {
+  const store = new KeyringStore({ client: api, namespace: NS, clock, log: silentLogger });
+  store.start();
+  await store.waitForSync();
+  return store;
+}
+
+describe('KeyringStore', () => {
+  it('loads the key Secrets newest first, ignores a broken one, and opens what they sealed', async () => {
+    const api = new FakeKube();
+    const old = generateKeyPair();
+    const fresh = generateKeyPair();
+    api.put(keySecretManifest(NS, old, new Date(10 * DAY)));
+    api.put(keySecretManifest(NS, fresh, new Date(20 * DAY)));
+    api.put({ apiVersion: 'v1', kind: 'Secret', metadata: { namespace: NS, name: 'sealkit-key-broken', labels: { [KEY_LABEL]: 'true' } }, data: { 'private.pem': 'bm90IGEga2V5' } });
+    const store = await startedStore(api);
+    expect(store.active()?.keyId).toBe(keyId(fresh.publicKey));
+    expect(store.entries().map((e) => e.keyId)).toEqual([keyId(fresh.publicKey), keyId(old.publicKey)]);
+    expect(store.publicKeys().map((k) => k.active)).toEqual([true, false]);
+    expect(JSON.stringify(store.publicKeys())).not.toContain('PRIVATE KEY');
+    const sealed = sealValues({ v: new TextEncoder().encode('x') }, { recipients: [old.publicKey], scope: 'cluster' });
+    expect(new TextDecoder().decode(store.unsealer()!.open(sealed.v!, { namespace: 'a', name: 'b' }))).toBe('x');
+    expect(store.nextRotation(30 * DAY)).toBe(50 * DAY);
+    expect(store.nextRotation(0)).toBeUndefined();
+    await store.stop();
+  });
+
+  it('ensureKeys: a first key when there is none, a new one when the newest is older than the period, none otherwise', async () => {
+    const api = new FakeKube();
+    const clock = new FakeClock(100 * DAY);
+    const store = await startedStore(api, clock);
+    expect(store.unsealer()).toBeUndefined();
+    await store.ensureKeys(30 * DAY);
+    const keys = () => api.writes().filter((w) => w === `POST /api/v1/namespaces/${NS}/secrets`).length;
+    expect(keys()).toBe(1);
+    await store.ensureKeys(30 * DAY); // fresh: nothing
+    expect(keys()).toBe(1);
+    await clock.advance(30 * DAY);
+    await store.ensureKeys(30 * DAY); // due
+    expect(keys()).toBe(2);
+    await store.ensureKeys(0); // rotation disabled, keys exist
+    expect(keys()).toBe(2);
+    await store.stop();
+  });
+
+  it('createKey stores the key in a Secret named after its id (a repeated create is harmless), with the private key as PKCS#8 PEM', async () => {
+    const api = new FakeKube();
+    const store = await startedStore(api);
+    const pair = generateKeyPair();
+    const id = await store.createKey('test', pair);
+    expect(await store.createKey('test again', pair)).toBe(id);
+    const stored = api.get(`/api/v1/namespaces/${NS}/secrets/${keySecretName(id)}`);
+    expect(stored.type).toBe('sealkit.dev/x25519-key');
+    expect(stored.metadata.labels[KEY_LABEL]).toBe('true');
+    expect(Buffer.from(stored.data['private.pem'], 'base64').toString()).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    await store.stop();
+  });
+});
