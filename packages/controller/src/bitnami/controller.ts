@@ -1,13 +1,8 @@
 import { BITNAMI_API_GROUP } from '@sealkit/core';
-import type { Clock } from '../runtime/clock.js';
 import { secretsPath } from '../constants.js';
-import type { EventSink } from '../runtime/events.js';
 import { cacheKey, informerPerNamespace, splitKey, type InformerGroup } from '../runtime/informer.js';
-import type { KubeClient } from '../kube/client.js';
 import { errorFields } from '../kube/errors.js';
-import type { Logger } from '../runtime/log.js';
-import type { Cache, Reconciler } from '../runtime/manager.js';
-import type { Metrics } from '../runtime/metrics.js';
+import type { Cache, Reconciler, ReconcilerContext } from '../runtime/manager.js';
 import { queueOnSpecChange } from '../runtime/queue-on-spec-change.js';
 import { StatusWriter } from '../runtime/status.js';
 import { WorkQueue } from '../runtime/workqueue.js';
@@ -66,17 +61,8 @@ export class BitnamiReconciler implements Reconciler {
   private readonly memo = new Map<string, Memo>();
 
   constructor(
-    private readonly o: {
+    private readonly o: ReconcilerContext & {
       options: BitnamiOptions;
-      /** The Bitnami manager's gated client. */
-      client: KubeClient;
-      events: EventSink;
-      clock: Clock;
-      log: Logger;
-      metrics: Metrics;
-      namespaces: readonly string[];
-      workers: number;
-      maxBackoffMs: number;
       /** The sealkit SealedSecret side of the same process, when there is one. */
       sealkit?: SealkitSide;
     },

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { BITNAMI_ANNOTATIONS, BITNAMI_API_VERSION, bitnamiScope, type Scope } from '@sealkit/core';
 import { OPT_IN_ANNOTATION } from '../constants.js';
 import type { Cached } from '../runtime/informer.js';
-import { findCondition, observedGeneration, ownerReferences, sortedEntries, stringMap, type OwnerReference } from '../runtime/object-fields.js';
+import { findCondition, objectIdentity, observedGeneration, ownerReferences, sortedEntries, stringMap, type OwnerReference } from '../runtime/object-fields.js';
 
 /** What the controller keeps of a Bitnami SealedSecret: identity, the spec to open, its status. */
 export interface BitnamiSealedSecretView extends Cached {
@@ -46,12 +46,7 @@ export function bitnamiSealedSecretView(raw: any): BitnamiSealedSecretView {
   const annotations = stringMap(md.annotations);
   const synced = findCondition(raw, 'Synced');
   return {
-    namespace: md.namespace ?? '',
-    name: md.name ?? '',
-    resourceVersion: md.resourceVersion ?? '',
-    uid: md.uid ?? '',
-    generation: Number(md.generation ?? 0),
-    deleting: Boolean(md.deletionTimestamp),
+    ...objectIdentity(raw),
     scope: bitnamiScope({ annotations }),
     sealed: {
       apiVersion: BITNAMI_API_VERSION,

@@ -186,9 +186,7 @@ export class LeaderElector {
             },
           },
         });
-        if (signal.aborted) return 'deadline';
-        this.observed = { holder: this.o.identity, renew: microTime(now), at: now };
-        return 'held';
+        return this.wrote(signal, now);
       } catch (e) {
         if (signal.aborted) return 'deadline';
         if (!isAlreadyExists(e)) this.o.log.warn('could not create lease', { lease: this.o.name, ...errorFields(e) });
@@ -224,14 +222,19 @@ export class LeaderElector {
           },
         },
       });
-      if (signal.aborted) return 'deadline';
-      this.observed = { holder: this.o.identity, renew: microTime(now), at: now };
-      return 'held';
+      return this.wrote(signal, now);
     } catch (err) {
       if (signal.aborted) return 'deadline';
       if (!isConflict(err)) this.o.log.warn('could not update lease', { lease: this.o.name, ...errorFields(err) });
       return 'failed';
     }
+  }
+
+  /** Our write of the lease (made at `now`) succeeded, unless the attempt's deadline passed meanwhile. */
+  private wrote(signal: AbortSignal, now: number): Attempt {
+    if (signal.aborted) return 'deadline';
+    this.observed = { holder: this.o.identity, renew: microTime(now), at: now };
+    return 'held';
   }
 
   /** Gives the lease up (holder cleared) so a standby need not wait for it to expire. */

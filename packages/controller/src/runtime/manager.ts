@@ -1,10 +1,28 @@
 import type { Clock, Timer } from './clock.js';
 import { errorFields } from '../kube/errors.js';
 import type { KubeClient } from '../kube/client.js';
+import type { EventSink } from './events.js';
+import type { Metrics } from './metrics.js';
 import { LeaderElector } from './leader.js';
 import type { Logger } from './log.js';
 import type { WorkQueue } from './workqueue.js';
 import type { WriteGate } from './write-gate.js';
+
+/** What main.ts builds every reconciler with. */
+export interface ReconcilerContext {
+  /** The manager's gated client: reads pass, writes only while leading. */
+  client: KubeClient;
+  events: EventSink;
+  clock: Clock;
+  log: Logger;
+  metrics: Metrics;
+  /** --watch-namespaces (empty: all). */
+  namespaces: readonly string[];
+  /** --workers: objects reconciled in parallel. */
+  workers: number;
+  /** --max-backoff */
+  maxBackoffMs: number;
+}
 
 /** What the manager needs of an informer (or a group of them, or a store built on one). */
 export interface Cache {

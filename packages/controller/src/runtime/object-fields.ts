@@ -2,13 +2,20 @@
 // formats (reconcile/views.ts, bitnami/views.ts). Informers hand them untyped objects; reading
 // them one way means a Secret is projected and digested alike whichever controller cached it.
 
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
+export type { OwnerReference } from '@sealkit/core';
+import type { OwnerReference } from '@sealkit/core';
+
+/** The identity every cached projection carries (metadata read one way for every kind). */
+export function objectIdentity(raw: any): { namespace: string; name: string; resourceVersion: string; uid: string; generation: number; deleting: boolean } {
+  const md = raw?.metadata ?? {};
+  return {
+    namespace: md.namespace ?? '',
+    name: md.name ?? '',
+    resourceVersion: md.resourceVersion ?? '',
+    uid: md.uid ?? '',
+    generation: Number(md.generation ?? 0),
+    deleting: Boolean(md.deletionTimestamp),
+  };
 }
 
 /** The string values of a map field (labels, annotations, data); absent or malformed reads as empty. */

@@ -1,13 +1,8 @@
-import type { Clock } from '../runtime/clock.js';
 import { SEALED_SECRETS_PATH, sealedSecretPath } from '../constants.js';
-import type { EventSink } from '../runtime/events.js';
 import { cacheKey, informerPerNamespace, splitKey, type InformerGroup } from '../runtime/informer.js';
 import type { KeyringStore } from '../keys/keyring-store.js';
-import type { KubeClient } from '../kube/client.js';
 import { errorFields } from '../kube/errors.js';
-import type { Logger } from '../runtime/log.js';
-import type { Reconciler } from '../runtime/manager.js';
-import type { Metrics } from '../runtime/metrics.js';
+import type { Reconciler, ReconcilerContext } from '../runtime/manager.js';
 import { queueOnSpecChange } from '../runtime/queue-on-spec-change.js';
 import { StatusLane, StatusWriter } from '../runtime/status.js';
 import { WorkQueue } from '../runtime/workqueue.js';
@@ -16,19 +11,10 @@ import { reconcileSealedSecret, type Memo, type ReconcileDeps } from './reconcil
 import type { SealedSecretStatus } from './status.js';
 import { sealedSecretView, type SealedSecretView, type SecretView } from './views.js';
 
-export interface SealedSecretReconcilerOptions {
-  /** The manager's gated client: reads pass, writes only while leading. */
-  client: KubeClient;
+export interface SealedSecretReconcilerOptions extends ReconcilerContext {
   /** The managed-Secret cache (shared with RemoteSecrets). */
   secrets: InformerGroup<SecretView>;
   keys: KeyringStore;
-  events: EventSink;
-  clock: Clock;
-  log: Logger;
-  metrics: Metrics;
-  namespaces: readonly string[];
-  workers: number;
-  maxBackoffMs: number;
   resyncPeriodMs: number;
 }
 

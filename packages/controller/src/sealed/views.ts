@@ -4,7 +4,7 @@ import type { SecretObject } from '../secrets/plan.js';
 import type { Cached } from '../runtime/informer.js';
 import { OPT_IN_ANNOTATION, MANAGED_BY_VALUE } from '../constants.js';
 import { MANAGED_BY_LABEL } from '@sealkit/core';
-import { findCondition, observedGeneration, ownerReferences, sortedEntries, stringMap, type OwnerReference } from '../runtime/object-fields.js';
+import { findCondition, objectIdentity, observedGeneration, ownerReferences, sortedEntries, stringMap, type OwnerReference } from '../runtime/object-fields.js';
 
 export type { OwnerReference, Condition };
 export { contentHash };
@@ -41,7 +41,6 @@ export interface SecretView extends Cached {
 }
 
 export function sealedSecretView(raw: any): SealedSecretView {
-  const md = raw?.metadata ?? {};
   const spec = raw?.spec;
   const tpl = spec?.template ?? {};
   let specError: string | undefined;
@@ -50,12 +49,7 @@ export function sealedSecretView(raw: any): SealedSecretView {
     specError = 'spec.encryptedData must be a map of key to sealed value';
   const ready = findCondition(raw, 'Ready');
   return {
-    namespace: md.namespace ?? '',
-    name: md.name ?? '',
-    resourceVersion: md.resourceVersion ?? '',
-    uid: md.uid ?? '',
-    generation: Number(md.generation ?? 0),
-    deleting: Boolean(md.deletionTimestamp),
+    ...objectIdentity(raw),
     encryptedData: stringMap(spec?.encryptedData),
     template: {
       labels: stringMap(tpl.metadata?.labels),
