@@ -76,6 +76,13 @@ export function requireToxiproxy(): NonNullable<InfraEnv['toxiproxy']> {
   return t;
 }
 
+/** PostgreSQL (Debian's package) on 127.0.0.1; test/infra/postgres.ts runs psql and sets up Vault's database engine. */
+export function requirePostgres(): NonNullable<InfraEnv['postgres']> {
+  const pg = infra().postgres;
+  if (!pg) missing('a PostgreSQL server', 'postgres');
+  return pg;
+}
+
 /**
  * Writes a kubeconfig for service account NAMESPACE/NAME (a TokenRequest token) and returns its
  * path, to test RBAC with a non-admin identity. {create: true} creates the namespace and

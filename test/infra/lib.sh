@@ -18,6 +18,17 @@ etcd_bin_dir()    { echo "$TESTBIN_DIR/etcd/$ETCD_VERSION"; }
 vault_bin_dir()   { echo "$TESTBIN_DIR/vault/$VAULT_VERSION"; }
 bitnami_bin_dir() { echo "$TESTBIN_DIR/sealed-secrets/$BITNAMI_VERSION"; }
 toxiproxy_bin_dir() { echo "$TESTBIN_DIR/toxiproxy/$TOXIPROXY_VERSION"; }
+# PostgreSQL is Debian's package (apt-get install postgresql), not built: its programs live in
+# /usr/lib/postgresql/MAJOR/bin, off PATH. The newest major installed wins; SEALKIT_PG_BINDIR overrides.
+pg_bin_dir() {
+  if [ -n "${SEALKIT_PG_BINDIR:-}" ]; then echo "$SEALKIT_PG_BINDIR"; return 0; fi
+  local d
+  d="$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+  [ -n "$d" ] && [ -x "$d/postgres" ] && { echo "$d"; return 0; }
+  d="$(pg_config --bindir 2>/dev/null || true)"
+  [ -n "$d" ] && [ -x "$d/postgres" ] && { echo "$d"; return 0; }
+  return 1
+}
 
 # A component is built when its directory has the stamp written as the last step of its build.
 is_built() { [ -f "$1/.complete" ]; }
@@ -75,14 +86,15 @@ start_component() {
   log "started $name (pid $pid, log $logf)"
 }
 
-# stop_component NAME: TERM the recorded process group, wait, then KILL. Never matches by name.
+# stop_component NAME [SIGNAL]: SIGNAL (default TERM) to the recorded process group, wait, then KILL.
+# Never matches by name.
 stop_component() {
-  local name="$1" f="$STATE/pids/$1.pid" pid start
+  local name="$1" f="$STATE/pids/$1.pid" sig="${2:-TERM}" pid start
   [ -f "$f" ] || return 0
   read -r pid start < "$f" || true
   if pid_matches "$f"; then
     log "stopping $name (pid $pid)"
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    kill -"$sig" -- "-$pid" 2>/dev/null || kill -"$sig" "$pid" 2>/dev/null || true
     for _ in $(seq 1 100); do pid_alive "$pid" || break; sleep 0.1; done
     if pid_alive "$pid"; then
       log "$name did not exit after 10s: SIGKILL"

@@ -6,7 +6,7 @@
 export interface InfraEnv {
   /** State dir of this run (pids, ports, certs, logs). */
   stateDir: string;
-  /** Components actually running: etcd, kube-apiserver, kube-controller-manager, vault, bitnami-controller, toxiproxy. */
+  /** Components actually running: etcd, kube-apiserver, kube-controller-manager, vault, bitnami-controller, toxiproxy, postgres. */
   running: string[];
   kube?: {
     /** Admin kubeconfig (static token in group system:masters). */
@@ -43,6 +43,17 @@ export interface InfraEnv {
   toxiproxy?: {
     /** The Toxiproxy server's HTTP API: http://127.0.0.1:PORT */
     url: string;
+  };
+  postgres?: {
+    /** postgresql://SUPERUSER:PASSWORD@127.0.0.1:PORT/postgres?sslmode=disable */
+    url: string;
+    host: string;
+    port: number;
+    /** The superuser ("postgres"), password login over TCP; what Vault's database engine connects as. */
+    superuser: string;
+    password: string;
+    /** Debian's psql (from the server's bin dir). */
+    psql: string;
   };
   bin: Record<string, string>;
   /** Every variable `up` exported, verbatim. */
@@ -99,5 +110,15 @@ export function infraEnvFromExports(env: Record<string, string>): InfraEnv {
     if (env.SEALKIT_BITNAMI_CERT_URL) result.bitnami.certUrl = env.SEALKIT_BITNAMI_CERT_URL;
   }
   if (env.SEALKIT_TOXIPROXY_URL) result.toxiproxy = { url: env.SEALKIT_TOXIPROXY_URL };
+  if (env.SEALKIT_PG_URL && env.SEALKIT_PG_PORT) {
+    result.postgres = {
+      url: env.SEALKIT_PG_URL,
+      host: env.SEALKIT_PG_HOST ?? '127.0.0.1',
+      port: Number(env.SEALKIT_PG_PORT),
+      superuser: env.SEALKIT_PG_SUPERUSER ?? 'postgres',
+      password: env.SEALKIT_PG_PASSWORD ?? '',
+      psql: env.SEALKIT_PSQL_BIN ?? 'psql',
+    };
+  }
   return result;
 }

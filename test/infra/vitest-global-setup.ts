@@ -4,7 +4,7 @@
  * at the end.
  *
  * Environment:
- *   SEALKIT_INFRA        components for test/infra/up --with (default: apiserver,gc,vault,bitnami-controller,toxiproxy;
+ *   SEALKIT_INFRA        components for test/infra/up --with (default: apiserver,gc,vault,bitnami-controller,toxiproxy,postgres;
  *                        "none" starts nothing)
  *   SEALKIT_INFRA_REUSE  path of a state dir of an `up` that is already running: use it, start and
  *                        stop nothing (handy while iterating: eval "$(test/infra/up --with all)" once)
@@ -23,7 +23,7 @@ import { infraEnvFromExports } from './types.js';
 const INFRA_DIR = path.dirname(fileURLToPath(import.meta.url));
 const UP = path.join(INFRA_DIR, 'up');
 const DOWN = path.join(INFRA_DIR, 'down');
-export const DEFAULT_COMPONENTS = 'apiserver,gc,vault,bitnami-controller,toxiproxy';
+export const DEFAULT_COMPONENTS = 'apiserver,gc,vault,bitnami-controller,toxiproxy,postgres';
 
 /** Reads the variables an env.sh written by `up` exports, letting bash do the unquoting. */
 export function readExports(envFile: string): Record<string, string> {
