@@ -68,4 +68,4 @@ export {
   statusReasonOf,
 } from './errors.js';
 export { parseGoDuration, parseRequestTimeout } from './duration.js';
-export { FIELD_MANAGER, resourcePath, serviceProxyPath, type ResourceRef } from './paths.js';
+export { resourcePath, serviceProxyPath, type ResourceRef } from './paths.js';

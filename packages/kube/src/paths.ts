@@ -1,10 +1,7 @@
 /**
- * API paths and the names every writer uses, for the CLI and the controller alike.
- * Every segment is percent-encoded: names come from manifests users wrote.
+ * API paths, for the CLI and the controller alike. Every segment is percent-encoded: names come
+ * from manifests users wrote. (Names such as the field manager are @sealkit/core's.)
  */
-
-/** fieldManager of every write, so `kubectl get -o yaml --show-managed-fields` says who wrote what. */
-export const FIELD_MANAGER = 'sealkit-controller';
 
 const seg = (s: string) => encodeURIComponent(s);
 

@@ -14,6 +14,7 @@ import {
   type ValueVerdict,
   type VerifyAnswer,
 } from '@sealkit/core';
+import { resourcePath, serviceProxyPath as kubeServiceProxyPath } from '@sealkit/kube';
 import { ExitError } from '../errors.js';
 import { withContext } from '../to-exit-error.js';
 import { describeStatus, statusReason, type ApiClient, type ApiResponse } from './api.js';
@@ -41,10 +42,8 @@ export const DEFAULT_CONTROLLER_PORT = CONTROLLER_SERVICE_PORT;
 export const CERT_CONFIGMAP = PUBLIC_KEYS_CONFIGMAP;
 export const CERT_CONFIGMAP_FIELD = CONFIGMAP_CERT_FIELD;
 
-const seg = (s: string) => encodeURIComponent(s);
-
 export function configMapPath(namespace: string, name: string): string {
-  return `/api/v1/namespaces/${seg(namespace)}/configmaps/${seg(name)}`;
+  return resourcePath({ version: 'v1', resource: 'configmaps', namespace, name });
 }
 
 /**
@@ -52,8 +51,7 @@ export function configMapPath(namespace: string, name: string): string {
  * `/api/v1/namespaces/NS/services/http:NAME:PORT/proxy/PATH`.
  */
 export function serviceProxyPath(ref: ControllerRef, path: string): string {
-  if (!path.startsWith('/')) throw new TypeError(`serviceProxyPath: path must start with "/" (got ${JSON.stringify(path)})`);
-  return `/api/v1/namespaces/${seg(ref.namespace)}/services/http:${seg(ref.name)}:${seg(ref.port)}/proxy${path}`;
+  return kubeServiceProxyPath(ref.namespace, ref.name, ref.port, path);
 }
 
 /** The resource name RBAC sees for the proxy subresource (resourceNames must list exactly this). */
@@ -107,7 +105,7 @@ export async function describeProxyFailure(client: ApiClient, res: ApiResponse, 
     return `${describeStatus(res)}: your user may not ${verb} services/proxy "${proxyName(ref)}" in namespace ${ref.namespace}`;
   }
   if ((res.status === 503 || res.status === 502 || res.status === 404) && fromApiServer) {
-    const svc = await client.request({ method: 'GET', path: `/api/v1/namespaces/${seg(ref.namespace)}/services/${seg(ref.name)}` }).catch(() => undefined);
+    const svc = await client.request({ method: 'GET', path: resourcePath({ version: 'v1', resource: 'services', namespace: ref.namespace, name: ref.name }) }).catch(() => undefined);
     if (svc?.status === 404) return `no Service ${ref.namespace}/${ref.name} (${describeStatus(res)})`;
     const what = svc?.status === 200 ? 'the Service has no ready endpoint (is the controller running?), or the controller does not answer' : 'no ready endpoint, or the controller does not answer';
     return `the API server cannot reach the controller: ${what} (${describeStatus(res)})`;
