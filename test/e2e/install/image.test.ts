@@ -108,7 +108,10 @@ describe('deploy/image/build.sh', () => {
     walk(path.join(rootfs, 'app'));
     expect(files.filter((f) => /\.map$|\.d\.ts$|tsbuildinfo|test-support/.test(f))).toEqual([]);
     // the production dependencies are there (pnpm links them into node_modules)
-    expect(existsSync(path.join(rootfs, 'app/node_modules/@kubernetes/client-node/package.json'))).toBe(true);
+    expect(existsSync(path.join(rootfs, 'app/node_modules/@sealkit/kube/package.json'))).toBe(true);
+    expect(existsSync(path.join(rootfs, 'app/node_modules/yaml/package.json'))).toBe(true);
+    // client-node is a test-only reference (@sealkit/kube's differential test): never shipped
+    expect(existsSync(path.join(rootfs, 'app/node_modules/@kubernetes/client-node'))).toBe(false);
     expect(existsSync(path.join(rootfs, 'app/node_modules/vitest'))).toBe(false);
   });
 });
