@@ -132,6 +132,10 @@ export class VaultTransitCustody implements KeyCustody {
     if (err instanceof KeyCustodyError) return err;
     const where = op === 'login' ? `Vault login (Kubernetes auth, role ${this.o.role})` : `Vault ${this.mount}/${op}/${this.key}`;
     if (err instanceof VaultRequestError) {
+      // A missing Transit key is an operator's to fix (restore it from transit/backup): keep retrying.
+      if (err.status === 400 && err.errors.includes('encryption key not found')) {
+        return new KeyCustodyError(`Transit key ${this.transitKeyPath} not found in Vault (restore it, see docs/operations.md)`, { retryable: true });
+      }
       if (err.status === 400) return new KeyCustodyError(`${where} rejected the wrapped key: ${err.errors.join('; ') || 'HTTP 400'}`, { retryable: false });
       if (err.status === 403) return new KeyCustodyError(`${where}: permission denied by Vault policy (HTTP 403)`, { retryable: true });
       return new KeyCustodyError(`${where}: ${err.message}`, { retryable: true });
