@@ -4,13 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { BadInputError, BITNAMI_KEY_PREFIX, parseDuration as parseCoreDuration } from '@sealkit/core';
 import type { BitnamiOptions } from './bitnami/controller.js';
+import { CUSTODY_NAMES, type CustodyName } from './keys/custody/custody.js';
+import { SERVICE_ACCOUNT_TOKEN_FILE, type KeyCustodyConfig } from './keys/custody/create.js';
 import { BITNAMI_LEASE_NAME, LEASE_NAME } from './constants.js';
 import { parseLogLevel, type LogLevel } from './runtime/log.js';
 
 export class UsageError extends Error {}
 
 export interface Config {
-  command: 'run' | 'rotate' | 'help' | 'version';
+  command: 'run' | 'rotate' | 'custody-migrate' | 'help' | 'version';
   kubeconfig: string | undefined;
   context: string | undefined;
   namespace: string;
@@ -30,6 +32,10 @@ export interface Config {
   logLevel: LogLevel;
   /** --bitnami: Bitnami SealedSecrets too; undefined when the mode is off. */
   bitnami: BitnamiOptions | undefined;
+  /** How the private keys are stored in their Secrets (--key-custody*). */
+  keyCustody: KeyCustodyConfig;
+  /** `custody migrate --to X [--dry-run]`. */
+  migrate: { to: CustodyName; dryRun: boolean } | undefined;
 }
 
 interface FlagSpec {
@@ -40,9 +46,10 @@ interface FlagSpec {
   boolean?: boolean;
 }
 
-type Section = 'Kubernetes' | 'SealedSecrets and keys' | 'All kinds (SealedSecrets, RemoteSecrets, Bitnami SealedSecrets)' | 'Leader election' | 'Bitnami Sealed Secrets mode (docs/migrating-from-bitnami.md)' | 'Process';
+type Section = 'Kubernetes' | 'SealedSecrets and keys' | 'Key custody (docs/operations.md#key-custody-private-keys-never-plaintext-at-rest)' | 'All kinds (SealedSecrets, RemoteSecrets, Bitnami SealedSecrets)' | 'Leader election' | 'Bitnami Sealed Secrets mode (docs/migrating-from-bitnami.md)' | 'Process';
 const KUBE: Section = 'Kubernetes';
 const KEYS: Section = 'SealedSecrets and keys';
+const CUSTODY: Section = 'Key custody (docs/operations.md#key-custody-private-keys-never-plaintext-at-rest)';
 const ALL: Section = 'All kinds (SealedSecrets, RemoteSecrets, Bitnami SealedSecrets)';
 const LEADER: Section = 'Leader election';
 const BITNAMI: Section = 'Bitnami Sealed Secrets mode (docs/migrating-from-bitnami.md)';
@@ -61,6 +68,16 @@ export const FLAGS: Record<string, FlagSpec> = {
   'resync-period': { section: ALL, env: ['SEALKIT_RESYNC_PERIOD'], default: '10m', help: 're-check every SealedSecret and the public-key ConfigMap this often (writes only on a difference; 0 disables); RemoteSecrets refresh on their own spec.refreshInterval' },
   'max-backoff': { section: ALL, env: ['SEALKIT_MAX_BACKOFF'], default: '5m', help: 'longest wait between retries of a failing object (retries never stop)' },
   'key-renew-period': { section: KEYS, env: ['SEALKIT_KEY_RENEW_PERIOD'], default: '720h', help: 'generate a new active key this often (0 disables)' },
+  'key-custody': { section: CUSTODY, env: ['SEALKIT_KEY_CUSTODY'], default: 'plaintext', help: 'how key Secrets hold private keys: plaintext (PKCS#8 PEM) or vault-transit (only a Vault Transit ciphertext)' },
+  'key-custody-vault-addr': { section: CUSTODY, env: ['SEALKIT_KEY_CUSTODY_VAULT_ADDR'], help: 'Vault address for vault-transit, e.g. https://vault.vault:8200' },
+  'key-custody-vault-ca-file': { section: CUSTODY, env: ['SEALKIT_KEY_CUSTODY_VAULT_CA_FILE'], help: "PEM CA bundle for Vault's TLS certificate (default: system roots)" },
+  'key-custody-vault-auth-path': { section: CUSTODY, env: ['SEALKIT_KEY_CUSTODY_VAULT_AUTH_PATH'], default: 'kubernetes', help: "mount of Vault's Kubernetes auth method" },
+  'key-custody-vault-role': { section: CUSTODY, env: ['SEALKIT_KEY_CUSTODY_VAULT_ROLE'], help: 'Kubernetes auth role the controller logs in with' },
+  'key-custody-vault-token-file': { section: CUSTODY, env: ['SEALKIT_KEY_CUSTODY_VAULT_TOKEN_FILE'], default: SERVICE_ACCOUNT_TOKEN_FILE, help: 'ServiceAccount JWT presented to Vault (re-read at every login)' },
+  'key-custody-transit-mount': { section: CUSTODY, env: ['SEALKIT_KEY_CUSTODY_TRANSIT_MOUNT'], default: 'transit', help: 'Transit secrets engine mount' },
+  'key-custody-transit-key': { section: CUSTODY, env: ['SEALKIT_KEY_CUSTODY_TRANSIT_KEY'], default: 'sealkit', help: 'Transit key that wraps the private keys' },
+  to: { section: CUSTODY, env: [], help: 'custody migrate: the custody to rewrite the key Secrets to (plaintext or vault-transit)' },
+  'dry-run': { section: CUSTODY, env: [], default: 'false', boolean: true, help: 'custody migrate: print what would change (Vault is still asked), write nothing' },
   'leader-elect': { section: LEADER, env: ['SEALKIT_LEADER_ELECT'], default: 'true', boolean: true, help: 'elect one writing replica through a Lease (--no-leader-elect: this replica writes at once)' },
   'lease-name': { section: LEADER, env: ['SEALKIT_LEASE_NAME'], default: LEASE_NAME, help: 'Lease electing the replica that writes for SealedSecrets, RemoteSecrets and keys' },
   'lease-duration': { section: LEADER, env: ['SEALKIT_LEASE_DURATION'], default: '15s', help: 'how long a standby waits for a silent leader' },
@@ -77,10 +94,12 @@ export const FLAGS: Record<string, FlagSpec> = {
   'log-level': { section: PROCESS, env: ['SEALKIT_LOG_LEVEL'], default: 'info', help: 'debug, info, warn or error' },
 };
 
-const SECTIONS: Section[] = [KUBE, ALL, KEYS, LEADER, BITNAMI, PROCESS];
+const SECTIONS: Section[] = [KUBE, ALL, KEYS, CUSTODY, LEADER, BITNAMI, PROCESS];
 
 export const USAGE = `Usage: sealkit-controller [run] [flags]
        sealkit-controller rotate [flags]    generate a new active key now (running controllers pick it up)
+       sealkit-controller custody migrate --to plaintext|vault-transit [--dry-run] [flags]
+                                            rewrite the key Secrets in place under another key custody
 
 Turns sealkit.dev/v1alpha1 SealedSecrets and RemoteSecrets (values from Vault, through RemoteStores
 and ClusterRemoteStores) into Secrets, and with --bitnami also bitnami.com/v1alpha1 SealedSecrets.
@@ -174,6 +193,11 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   if (values.version) return { command: 'version' } as Config;
   let command: Config['command'] = 'run';
   if (positionals[0] === 'run' || positionals[0] === 'rotate') command = positionals.shift() as 'run' | 'rotate';
+  else if (positionals[0] === 'custody') {
+    positionals.shift();
+    if (positionals.shift() !== 'migrate') throw new UsageError("custody: expected 'custody migrate --to plaintext|vault-transit'");
+    command = 'custody-migrate';
+  }
   if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
 
   const get = (name: string): string | undefined => {
@@ -209,7 +233,18 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     identity: get('identity') ?? `${hostname()}_${randomBytes(4).toString('hex')}`,
     logLevel,
     bitnami: parseBool(get('bitnami')!, 'bitnami') ? bitnamiOptions(get) : undefined,
+    keyCustody: keyCustodyConfig(get),
+    migrate: undefined,
   };
+  if (command === 'custody-migrate') {
+    const to = get('to');
+    if (!to) throw new UsageError('custody migrate: --to is required (plaintext or vault-transit)');
+    cfg.migrate = { to: custodyName(to, 'to'), dryRun: parseBool(get('dry-run')!, 'dry-run') };
+    if (cfg.migrate.to === 'vault-transit') requireVaultCustodyFlags(cfg.keyCustody);
+  } else {
+    if (values.to !== undefined || values['dry-run'] !== undefined) throw new UsageError('--to and --dry-run belong to custody migrate');
+    if (cfg.keyCustody.custody === 'vault-transit') requireVaultCustodyFlags(cfg.keyCustody);
+  }
   if (cfg.kubeconfig && cfg.kubeconfig.includes(':')) cfg.kubeconfig = cfg.kubeconfig.split(':')[0];
   if (!NAMESPACE.test(cfg.namespace)) throw new UsageError(`--namespace: '${cfg.namespace}' is not a valid namespace name`);
   for (const ns of cfg.watchNamespaces) if (!NAMESPACE.test(ns)) throw new UsageError(`--watch-namespaces: '${ns}' is not a valid namespace name`);
@@ -218,6 +253,32 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
   }
   if (cfg.maxBackoffMs < 1000) throw new UsageError('--max-backoff must be at least 1s');
   return cfg;
+}
+
+function custodyName(value: string, flag: string): CustodyName {
+  if (!(CUSTODY_NAMES as readonly string[]).includes(value)) throw new UsageError(`--${flag}: expected ${CUSTODY_NAMES.join(' or ')}, got '${value}'`);
+  return value as CustodyName;
+}
+
+function keyCustodyConfig(get: (name: string) => string | undefined): KeyCustodyConfig {
+  return {
+    custody: custodyName(get('key-custody')!, 'key-custody'),
+    vault: {
+      addr: get('key-custody-vault-addr'),
+      role: get('key-custody-vault-role'),
+      authPath: get('key-custody-vault-auth-path')!,
+      transitMount: get('key-custody-transit-mount')!,
+      transitKey: get('key-custody-transit-key')!,
+      caFile: get('key-custody-vault-ca-file'),
+      tokenFile: get('key-custody-vault-token-file')!,
+    },
+  };
+}
+
+function requireVaultCustodyFlags(c: KeyCustodyConfig): void {
+  if (!c.vault.addr) throw new UsageError('vault-transit custody needs --key-custody-vault-addr');
+  if (!/^https?:\/\/[^/]+/.test(c.vault.addr)) throw new UsageError(`--key-custody-vault-addr: expected http(s)://host:port, got '${c.vault.addr}'`);
+  if (!c.vault.role) throw new UsageError('vault-transit custody needs --key-custody-vault-role (a Kubernetes auth role)');
 }
 
 function bitnamiOptions(get: (name: string) => string | undefined): BitnamiOptions {

@@ -3,6 +3,9 @@ import { generateKeyPair } from '@sealkit/core';
 import type { BitnamiReconciler } from './bitnami/controller.js';
 import { parseConfig, USAGE, UsageError, type Config } from './config.js';
 import { createHttpServer } from './http/server.js';
+import { createKeyCustody } from './keys/custody/create.js';
+import { KeyCustodyError, type CustodyName, type KeyCustody } from './keys/custody/custody.js';
+import { migrateKeyCustody } from './keys/custody/migrate.js';
 import { KeyMaintenance } from './keys/maintenance.js';
 import { KeyringStore } from './keys/keyring-store.js';
 import { HttpKubeClient, type KubeClient } from './kube/client.js';
@@ -80,9 +83,15 @@ export async function main(argv: readonly string[], signal?: AbortSignal): Promi
     try {
       // rotate prints the new key id on stdout; its logs go to stderr.
       if (cfg.command === 'rotate') {
-        process.stdout.write(`${await rotateKey(cfg, client, createLogger(cfg.logLevel, (l) => process.stderr.write(l)), 'manual rotation (rotate command)')}\n`);
+        const custody = keyCustody(cfg);
+        try {
+          process.stdout.write(`${await rotateKey(cfg, client, createLogger(cfg.logLevel, (l) => process.stderr.write(l)), 'manual rotation (rotate command)', custody)}\n`);
+        } finally {
+          await custody.close();
+        }
         return EXIT_OK;
       }
+      if (cfg.command === 'custody-migrate') return await custodyMigrate(cfg, client);
       return await run(cfg, conn, client, log, signal);
     } finally {
       client.close();
@@ -92,14 +101,45 @@ export async function main(argv: readonly string[], signal?: AbortSignal): Promi
       process.stderr.write(`sealkit-controller: error: ${err.message}\n`);
       return EXIT_USAGE;
     }
+    if (err instanceof KeyCustodyError && cfg.command !== 'run') {
+      // The one-shot commands answer a person: one line, no JSON log.
+      process.stderr.write(`sealkit-controller: error: ${err.message}\n`);
+      return EXIT_ERROR;
+    }
     log.error('controller failed', errorFields(err));
     return EXIT_ERROR;
   }
 }
 
+/** The key custody the flags ask for; a file it cannot read is a usage error. */
+function keyCustody(cfg: Config, custody: CustodyName = cfg.keyCustody.custody): KeyCustody {
+  try {
+    return createKeyCustody({ ...cfg.keyCustody, custody }, { clock: systemClock });
+  } catch (err) {
+    if (err instanceof KeyCustodyError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * `custody migrate`: plaintext is always available (it needs nothing); vault-transit when it is
+ * the target or its flags are given (to read Secrets it wrapped).
+ */
+async function custodyMigrate(cfg: Config, client: KubeClient): Promise<number> {
+  const m = cfg.migrate!;
+  const custodies: Partial<Record<CustodyName, KeyCustody>> = { plaintext: keyCustody(cfg, 'plaintext') };
+  if (m.to === 'vault-transit' || (cfg.keyCustody.vault.addr && cfg.keyCustody.vault.role)) custodies['vault-transit'] = keyCustody(cfg, 'vault-transit');
+  try {
+    await migrateKeyCustody({ client, namespace: cfg.namespace, to: m.to, custodies, dryRun: m.dryRun, out: (line) => process.stdout.write(`${line}\n`) });
+    return EXIT_OK;
+  } finally {
+    await Promise.all(Object.values(custodies).map((c) => c!.close()));
+  }
+}
+
 /** A new active key, by any replica (or the rotate command): leadership is not needed, running controllers load it by watch. */
-async function rotateKey(cfg: Config, client: KubeClient, log: Logger, reason: string): Promise<string> {
-  return new KeyringStore({ client, namespace: cfg.namespace, clock: systemClock, log }).createKey(reason, generateKeyPair());
+async function rotateKey(cfg: Config, client: KubeClient, log: Logger, reason: string, custody: KeyCustody): Promise<string> {
+  return new KeyringStore({ client, namespace: cfg.namespace, clock: systemClock, log, custody }).createKey(reason, generateKeyPair());
 }
 
 /**
@@ -126,7 +166,8 @@ async function run(cfg: Config, conn: Connection, client: HttpKubeClient, log: L
   const common = { clock, log, metrics, namespaces: cfg.watchNamespaces, workers: cfg.workers, maxBackoffMs: cfg.maxBackoffMs };
 
   const sk = runtime(cfg.leaseName, metrics.leader);
-  const keys = new KeyringStore({ client: sk.writes, namespace: cfg.namespace, clock, log, metrics });
+  const custody = keyCustody(cfg);
+  const keys = new KeyringStore({ client: sk.writes, namespace: cfg.namespace, clock, log, metrics, custody });
   const secrets = managedSecretsCache({ namespaces: cfg.watchNamespaces, client: sk.writes, clock, log, metrics });
   const sealed = new SealedSecretReconciler({ ...common, client: sk.writes, secrets, keys, events: sk.events, resyncPeriodMs: cfg.resyncPeriodMs });
   const remote = new RemoteController({ ...common, client: sk.writes, secrets, events: sk.events });
@@ -169,6 +210,7 @@ async function run(cfg: Config, conn: Connection, client: HttpKubeClient, log: L
     leaderElect: cfg.leaderElect,
     workers: cfg.workers,
     bitnami: cfg.bitnami !== undefined,
+    keyCustody: custody.name,
   });
 
   const stopped = new Promise<string>((resolve) => {
@@ -179,7 +221,7 @@ async function run(cfg: Config, conn: Connection, client: HttpKubeClient, log: L
   });
   // Manual rotation: any replica may do it (not behind the write gate); all replicas load the new key by watch.
   const onUsr1 = () => {
-    rotateKey(cfg, client, log, 'manual rotation').then(() => metrics.keysGenerated.inc()).catch((err) => log.error('manual rotation failed', errorFields(err)));
+    rotateKey(cfg, client, log, 'manual rotation', custody).then(() => metrics.keysGenerated.inc()).catch((err) => log.error('manual rotation failed', errorFields(err)));
   };
   process.on('SIGUSR1', onUsr1);
 
@@ -191,6 +233,7 @@ async function run(cfg: Config, conn: Connection, client: HttpKubeClient, log: L
   const closed = new Promise<void>((r) => server.close(() => r()));
   server.closeIdleConnections();
   await Promise.all(managers.map((m) => m.stop()));
+  await custody.close();
   leaseClient?.close();
   setTimeout(() => server.closeAllConnections(), 2000).unref();
   await closed;

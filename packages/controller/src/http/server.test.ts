@@ -3,14 +3,20 @@
 import type { AddressInfo } from 'node:net';
 import type http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPair, keyId, sealValues } from '@sealkit/core';
+import { generateKeyPair, keyId, sealValues, type KeyPair } from '@sealkit/core';
 import { stringify as toYaml } from 'yaml';
+import { plaintextCustody } from '../keys/custody/plaintext.js';
 import { KeyringStore, keySecretManifest } from '../keys/keyring-store.js';
 import { silentLogger } from '../runtime/log.js';
 import { createMetrics } from '../runtime/metrics.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { FakeKube } from '../testing/fake-kube.js';
 import { createHttpServer } from './server.js';
+
+/** A key Secret as the plaintext custody writes it. */
+async function plainKeySecret(namespace: string, pair: KeyPair, createdAt: Date): Promise<object> {
+  return keySecretManifest(namespace, pair.publicKey, await plaintextCustody().wrap(pair.secretKey, keyId(pair.publicKey)), createdAt);
+}
 
 const pair = generateKeyPair();
 const stranger = generateKeyPair();
@@ -31,7 +37,7 @@ function sealedSecret(ns: string, name: string, recipients = [pair.publicKey]) {
 
 beforeAll(async () => {
   const api = new FakeKube();
-  api.put(keySecretManifest('sealkit', pair, new Date(0)));
+  api.put(await plainKeySecret('sealkit', pair, new Date(0)));
   store = new KeyringStore({ client: api, namespace: 'sealkit', clock: new FakeClock(), log: silentLogger });
   store.start();
   await store.waitForSync();

@@ -1,12 +1,18 @@
 // The keyring store over an in-memory API server (its informer lists the key Secrets; watches hang).
 // Rotation against the real apiserver is in test/e2e/controller*.test.ts.
 import { describe, expect, it } from 'vitest';
-import { generateKeyPair, keyId, sealValues } from '@sealkit/core';
+import { generateKeyPair, keyId, sealValues, type KeyPair } from '@sealkit/core';
 import { silentLogger } from '../runtime/log.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { FakeKube } from '../testing/fake-kube.js';
 import { KEY_LABEL } from '../constants.js';
+import { plaintextCustody } from './custody/plaintext.js';
 import { KeyringStore, keySecretManifest, keySecretName } from './keyring-store.js';
+
+/** A key Secret as the plaintext custody writes it. */
+async function plainKeySecret(namespace: string, pair: KeyPair, createdAt: Date): Promise<object> {
+  return keySecretManifest(namespace, pair.publicKey, await plaintextCustody().wrap(pair.secretKey, keyId(pair.publicKey)), createdAt);
+}
 
 const DAY = 86_400_000;
 const NS = 'sealkit';
@@ -24,8 +30,8 @@ describe('KeyringStore', () => {
     const api = new FakeKube();
     const old = generateKeyPair();
     const fresh = generateKeyPair();
-    api.put(keySecretManifest(NS, old, new Date(10 * DAY)));
-    api.put(keySecretManifest(NS, fresh, new Date(20 * DAY)));
+    api.put(await plainKeySecret(NS, old, new Date(10 * DAY)));
+    api.put(await plainKeySecret(NS, fresh, new Date(20 * DAY)));
     api.put({ apiVersion: 'v1', kind: 'Secret', metadata: { namespace: NS, name: 'sealkit-key-broken', labels: { [KEY_LABEL]: 'true' } }, data: { 'private.pem': 'bm90IGEga2V5' } });
     const store = await startedStore(api);
     expect(store.active()?.keyId).toBe(keyId(fresh.publicKey));

@@ -1,6 +1,5 @@
 import {
-  decodePrivateKeysPem,
-  encodePrivateKeyPem,
+  decodePublicKeysPem,
   encodePublicKeyPem,
   generateKeyPair,
   keyId,
@@ -14,7 +13,6 @@ import {
   KEY_ID_ANNOTATION,
   KEY_LABEL,
   KEY_LABEL_VALUE,
-  KEY_PRIVATE_FIELD,
   KEY_PUBLIC_FIELD,
   KEY_SECRET_PREFIX,
   KEY_SECRET_TYPE,
@@ -27,13 +25,23 @@ import type { KubeClient } from '../kube/client.js';
 import { errorFields, isAlreadyExists } from '../kube/errors.js';
 import type { Logger } from '../runtime/log.js';
 import type { Metrics } from '../runtime/metrics.js';
+import type { CustodyName, KeyCustody, WrappedKey } from './custody/custody.js';
+import { KeyCustodyError } from './custody/custody.js';
+import { withoutNulls, wrappedKeyFields, wrappedKeyOfSecret } from './custody/key-secret.js';
+import { plaintextCustody } from './custody/plaintext.js';
+import { KeyUnwrapper, type KeyToUnwrap, type UnwrapProblem } from './custody/unwrapper.js';
 
-/** One key Secret, reduced to the key pair and when it was made. */
-export interface KeyEntry extends Cached {
+/** One key Secret as stored: its key id, when it was made and the (wrapped) key it holds. */
+export interface KeySecretEntry extends Cached {
   keyId: string;
   createdAt: number;
-  pair: KeyPair | undefined;
+  wrapped: WrappedKey | undefined;
   error: string | undefined;
+}
+
+/** A key Secret whose key is loaded (unwrapped by the custody). */
+export interface KeyEntry extends KeySecretEntry {
+  pair: KeyPair;
 }
 
 export interface PublicKeyInfo {
@@ -44,11 +52,22 @@ export interface PublicKeyInfo {
   publicKeyPem: string;
 }
 
+/** Where the keys stand: all loaded, or some key Secrets waiting for the custody (Vault) to answer. */
+export interface CustodyStatus {
+  custody: CustodyName;
+  loaded: number;
+  /** Retrying (Vault unreachable, login refused, Transit key missing): not Ready before the first load. */
+  waiting: UnwrapProblem[];
+  /** Given up on (tampered, another custody, wrong key id): logged, never loaded. */
+  ignored: UnwrapProblem[];
+}
+
 export const keySecretName = (id: string) => `${KEY_SECRET_PREFIX}${id}`;
 
-/** The Secret that stores one key pair (also what a backup contains). */
-export function keySecretManifest(namespace: string, pair: KeyPair, createdAt: Date): object {
-  const id = keyId(pair.publicKey);
+/** The Secret that stores one key pair, its private key as the custody wrapped it (also what a backup contains). */
+export function keySecretManifest(namespace: string, publicKey: Uint8Array, wrapped: WrappedKey, createdAt: Date): object {
+  const id = keyId(publicKey);
+  const fields = wrappedKeyFields(wrapped);
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -56,17 +75,29 @@ export function keySecretManifest(namespace: string, pair: KeyPair, createdAt: D
       name: keySecretName(id),
       namespace,
       labels: { [KEY_LABEL]: KEY_LABEL_VALUE, 'app.kubernetes.io/part-of': MANAGED_BY_VALUE },
-      annotations: { [KEY_ID_ANNOTATION]: id, [KEY_CREATED_ANNOTATION]: createdAt.toISOString() },
+      annotations: { [KEY_ID_ANNOTATION]: id, [KEY_CREATED_ANNOTATION]: createdAt.toISOString(), ...withoutNulls(fields.annotations) },
     },
     type: KEY_SECRET_TYPE,
-    stringData: {
-      [KEY_PRIVATE_FIELD]: encodePrivateKeyPem(pair.secretKey),
-      [KEY_PUBLIC_FIELD]: encodePublicKeyPem(pair.publicKey),
+    data: {
+      ...withoutNulls(fields.data),
+      [KEY_PUBLIC_FIELD]: Buffer.from(encodePublicKeyPem(publicKey)).toString('base64'),
     },
   };
 }
 
-function keyEntry(raw: any): KeyEntry {
+/** The key id a Secret claims: its annotation, else its public key (Secrets restored by hand). */
+function claimedKeyId(raw: any): string {
+  const ann = raw?.metadata?.annotations?.[KEY_ID_ANNOTATION];
+  if (typeof ann === 'string' && /^[0-9a-f]{16}$/.test(ann)) return ann;
+  const pub = raw?.data?.[KEY_PUBLIC_FIELD];
+  if (typeof pub === 'string') {
+    const keys = decodePublicKeysPem(Buffer.from(pub, 'base64').toString('utf8'));
+    if (keys.length === 1) return keyId(keys[0]!);
+  }
+  throw new KeyCustodyError(`has no ${KEY_ID_ANNOTATION} annotation and no single ${KEY_PUBLIC_FIELD}`, { retryable: false });
+}
+
+function keySecretEntry(raw: any): KeySecretEntry {
   const md = raw?.metadata ?? {};
   const base = {
     namespace: md.namespace ?? '',
@@ -76,15 +107,11 @@ function keyEntry(raw: any): KeyEntry {
   const created = Date.parse(md.annotations?.[KEY_CREATED_ANNOTATION] ?? md.creationTimestamp ?? '');
   const createdAt = Number.isFinite(created) ? created : 0;
   try {
-    const pemB64 = raw?.data?.[KEY_PRIVATE_FIELD];
-    if (typeof pemB64 !== 'string') throw new Error(`has no ${KEY_PRIVATE_FIELD}`);
-    const pairs = decodePrivateKeysPem(Buffer.from(pemB64, 'base64').toString('utf8'));
-    if (pairs.length !== 1) throw new Error(`${KEY_PRIVATE_FIELD} must hold exactly one key`);
-    const pair = pairs[0]!;
-    return { ...base, keyId: keyId(pair.publicKey), createdAt, pair, error: undefined };
+    return { ...base, keyId: claimedKeyId(raw), createdAt, wrapped: wrappedKeyOfSecret(raw), error: undefined };
   } catch (err) {
     const code = (err as { code?: string }).code;
-    return { ...base, keyId: '', createdAt, pair: undefined, error: code ? `invalid key (${code})` : 'invalid key' };
+    const why = err instanceof KeyCustodyError ? err.message : code ? `invalid key (${code})` : 'invalid key';
+    return { ...base, keyId: '', createdAt, wrapped: undefined, error: why };
   }
 }
 
@@ -94,7 +121,12 @@ function keyEntry(raw: any): KeyEntry {
  * sealed to an old key keeps opening after rotation.
  */
 export class KeyringStore {
-  readonly informer: Informer<KeyEntry>;
+  readonly informer: Informer<KeySecretEntry>;
+  readonly custody: KeyCustody;
+  private readonly unwrapper: KeyUnwrapper;
+  private status: CustodyStatus;
+  private loadedOnce = false;
+  private syncWaiters: (() => void)[] = [];
   private ring = new Keyring();
   private unsealerInstance: Unsealer | undefined;
   private sorted: KeyEntry[] = [];
@@ -108,14 +140,19 @@ export class KeyringStore {
       log: Logger;
       metrics?: Metrics;
       unsealerCacheSize?: number;
+      /** How private keys are stored (default plaintext). */
+      custody?: KeyCustody;
     },
   ) {
-    this.informer = new Informer<KeyEntry>({
+    this.custody = o.custody ?? plaintextCustody();
+    this.status = { custody: this.custody.name, loaded: 0, waiting: [], ignored: [] };
+    this.unwrapper = new KeyUnwrapper({ custody: this.custody, clock: o.clock, log: o.log, onSettled: () => this.rebuild() });
+    this.informer = new Informer<KeySecretEntry>({
       name: 'keys',
       client: o.client,
       path: secretsPath(o.namespace),
       labelSelector: `${KEY_LABEL}=${KEY_LABEL_VALUE}`,
-      transform: keyEntry,
+      transform: keySecretEntry,
       clock: o.clock,
       log: o.log,
       ...(o.metrics ? { metrics: o.metrics } : {}),
@@ -128,8 +165,19 @@ export class KeyringStore {
     this.listeners.push(fn);
   }
 
+  /** True once the key Secrets were listed and each key loaded or given up on (Vault answered). */
   get hasSynced(): boolean {
-    return this.informer.hasSynced;
+    return this.loadedOnce;
+  }
+
+  /** Why /readyz should say no because of the keys: waiting for the custody at start, or no usable key. */
+  notReady(): string[] {
+    const s = this.status;
+    if (!this.loadedOnce && s.waiting.length > 0) {
+      return [`key custody ${s.custody}: ${s.waiting.length} key Secret${s.waiting.length === 1 ? '' : 's'} waiting: ${s.waiting[0]!.message}`];
+    }
+    if (this.loadedOnce && s.loaded === 0 && s.ignored.length > 0) return [`key custody ${s.custody}: no usable key: ${s.ignored[0]!.message}`];
+    return [];
   }
 
   /** Newest first. */
@@ -159,18 +207,49 @@ export class KeyringStore {
     }));
   }
 
+  /** Whether every key Secret's key is loaded, or which wait for the custody and why. */
+  custodyStatus(): CustodyStatus {
+    return this.status;
+  }
+
   private rebuild(): void {
     const good: KeyEntry[] = [];
+    const asked: KeyToUnwrap[] = [];
+    const waiting: UnwrapProblem[] = [];
+    const ignored: UnwrapProblem[] = [];
     for (const e of this.informer.values()) {
-      if (e.pair) good.push(e);
-      else this.o.log.warn('ignoring key secret', { secret: e.name, reason: e.error });
+      if (!e.wrapped) {
+        this.o.log.warn('ignoring key secret', { secret: e.name, reason: e.error });
+        ignored.push({ name: e.name, keyId: e.keyId, message: e.error ?? 'invalid key', retryable: false });
+        continue;
+      }
+      const k: KeyToUnwrap = { name: e.name, keyId: e.keyId, wrapped: e.wrapped };
+      asked.push(k);
+      const pair = this.unwrapper.get(k);
+      if (pair) good.push({ ...e, pair });
+      else if (this.unwrapper.pending(k)) waiting.push(this.unwrapper.problem(k) ?? { name: e.name, keyId: e.keyId, message: 'unwrapping', retryable: true });
+      else ignored.push(this.unwrapper.problem(k)!);
     }
+    this.unwrapper.retain(asked);
+    const byName = (a: UnwrapProblem, b: UnwrapProblem) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    const status: CustodyStatus = { custody: this.custody.name, loaded: good.length, waiting: waiting.sort(byName), ignored: ignored.sort(byName) };
+    // Synced once every key Secret of the first list has been unwrapped or given up on; a key
+    // Secret that appears later while Vault is away does not make a running replica unsynced.
+    if (!this.loadedOnce && this.informer.hasSynced && waiting.length === 0) {
+      this.loadedOnce = true;
+      for (const w of this.syncWaiters.splice(0)) w();
+    }
+    const statusChanged = JSON.stringify(status) !== JSON.stringify(this.status);
+    this.status = status;
     // Newest first; the name breaks ties so every replica picks the same active key.
     good.sort((a, b) => b.createdAt - a.createdAt || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
     const ids = good.map((e) => e.keyId).join(',');
-    if (ids === this.sorted.map((e) => e.keyId).join(',')) return;
+    if (ids === this.sorted.map((e) => e.keyId).join(',')) {
+      if (statusChanged) for (const l of this.listeners) l();
+      return;
+    }
     this.sorted = good;
-    this.ring = new Keyring(good.map((e) => e.pair!));
+    this.ring = new Keyring(good.map((e) => e.pair));
     this.unsealerInstance = new Unsealer(this.ring, { cacheSize: this.o.unsealerCacheSize ?? 20_000 });
     const active = good[0];
     this.o.metrics?.keys.set(good.length);
@@ -179,20 +258,27 @@ export class KeyringStore {
       this.o.metrics?.activeKey.set({ key_id: active.keyId }, 1);
       this.o.metrics?.activeKeyCreated.set(Math.floor(active.createdAt / 1000));
     }
-    this.o.log.info('keys loaded', { keys: good.length, activeKeyId: active?.keyId ?? null });
+    this.o.log.info('keys loaded', { keys: good.length, activeKeyId: active?.keyId ?? null, custody: this.custody.name, waiting: waiting.length });
     for (const l of this.listeners) l();
   }
 
   start(): void {
     this.informer.start();
+    // An empty or quickly unwrapped list produces no later event: decide "synced" after the list too.
+    void this.informer.waitForSync().then(() => this.rebuild());
   }
 
-  stop(): Promise<void> {
-    return this.informer.stop();
+  async stop(): Promise<void> {
+    await this.informer.stop();
+    this.unwrapper.close();
+    for (const w of this.syncWaiters.splice(0)) w();
   }
 
-  waitForSync(): Promise<void> {
-    return this.informer.waitForSync();
+  async waitForSync(): Promise<void> {
+    await this.informer.waitForSync();
+    this.rebuild();
+    if (this.loadedOnce) return;
+    await new Promise<void>((resolve) => this.syncWaiters.push(resolve));
   }
 
   /**
@@ -201,12 +287,16 @@ export class KeyringStore {
    */
   async createKey(reason: string, pair: KeyPair = generateKeyPair()): Promise<string> {
     const id = keyId(pair.publicKey);
+    // Wrapped before anything is written: under vault-transit no plaintext key ever reaches the API server.
+    const wrapped = await this.custody.wrap(pair.secretKey, id);
+    // This replica knows the key already: no unwrap round trip when its Secret comes back by watch.
+    this.unwrapper.seed({ name: keySecretName(id), keyId: id, wrapped }, pair);
     try {
       await this.o.client.request({
         method: 'POST',
         path: secretsPath(this.o.namespace),
         query: { fieldManager: FIELD_MANAGER },
-        body: keySecretManifest(this.o.namespace, pair, new Date(this.o.clock.now())),
+        body: keySecretManifest(this.o.namespace, pair.publicKey, wrapped, new Date(this.o.clock.now())),
       });
     } catch (err) {
       if (!isAlreadyExists(err)) {
@@ -230,7 +320,9 @@ export class KeyringStore {
       path: secretsPath(this.o.namespace),
       query: { labelSelector: `${KEY_LABEL}=${KEY_LABEL_VALUE}` },
     });
-    const entries = ((list?.items ?? []) as any[]).map(keyEntry).filter((e) => e.pair);
+    // Every Secret holding a key counts, loaded or not: a key this replica cannot unwrap yet
+    // (Vault away, Transit key being restored) must not make it generate a replacement.
+    const entries = ((list?.items ?? []) as any[]).map(keySecretEntry).filter((e) => e.wrapped);
     if (entries.length === 0) {
       await this.createKey('first start');
       return;

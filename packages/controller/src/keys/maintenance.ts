@@ -4,7 +4,7 @@ import { errorFields } from '../kube/errors.js';
 import type { Logger } from '../runtime/log.js';
 import type { Reconciler } from '../runtime/manager.js';
 import type { KeyringStore } from './keyring-store.js';
-import { publishPublicKeys } from './publisher.js';
+import { custodyStatusText, publishKeyStatus, publishPublicKeys } from './publisher.js';
 
 /** Longest single timer; longer waits (a 30-day rotation) are re-checked at this interval. */
 const MAX_TIMER_MS = 60 * 60 * 1000;
@@ -34,7 +34,9 @@ export class KeyMaintenance implements Reconciler {
       log: Logger;
     },
   ) {
-    this.caches = [o.keys];
+    // The Secrets listed is enough to start: the key custody status is published while keys are
+    // still waiting for Vault, and ensureKeys counts key Secrets whether or not they are unwrapped.
+    this.caches = [o.keys.informer];
     o.keys.onChange(() => {
       if (this.leading) this.afterKeysChanged();
     });
@@ -45,6 +47,10 @@ export class KeyMaintenance implements Reconciler {
   }
 
   enqueueAll(): void {}
+
+  notReady(): string[] {
+    return this.o.keys.notReady();
+  }
 
   async startLeading(): Promise<void> {
     this.leading = true;
@@ -94,10 +100,19 @@ export class KeyMaintenance implements Reconciler {
     this.publish();
   }
 
-  /** Writes the public-key ConfigMap when it differs from the keys (or is missing); one at a time. */
+  /**
+   * Writes the public-key ConfigMap when it differs from the keys (or is missing); one at a time.
+   * While key Secrets wait for the custody, only its status annotation: publishing the keys loaded
+   * so far could name an older key active.
+   */
   private publish(): void {
     this.publishing = this.publishing
-      .then(() => publishPublicKeys(this.o.client, this.o.namespace, this.o.keys.publicKeys()))
+      .then(() => {
+        const status = this.o.keys.custodyStatus();
+        const text = custodyStatusText(status);
+        if (status.waiting.length > 0) return publishKeyStatus(this.o.client, this.o.namespace, text);
+        return publishPublicKeys(this.o.client, this.o.namespace, this.o.keys.publicKeys(), text);
+      })
       .then(
         (changed) => changed && this.o.log.info('published public keys', { activeKeyId: this.o.keys.active()?.keyId ?? null }),
         (err) => {

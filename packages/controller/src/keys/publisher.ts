@@ -9,7 +9,44 @@ import {
 } from '../constants.js';
 import type { KubeClient } from '../kube/client.js';
 import { isAlreadyExists, isNotFound } from '../kube/errors.js';
-import type { PublicKeyInfo } from './keyring-store.js';
+import type { CustodyStatus, PublicKeyInfo } from './keyring-store.js';
+
+/** On the public-key ConfigMap: whether the keys are loaded, or why not (e.g. Vault unreachable). */
+export const KEY_CUSTODY_STATUS_ANNOTATION = 'sealkit.dev/key-custody-status';
+
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** One line for humans and `kubectl get -o jsonpath`: `Ready: ...` or `Unavailable: <why>; ...`. */
+export function custodyStatusText(s: CustodyStatus): string {
+  if (s.waiting.length > 0) return `Unavailable: ${s.waiting[0]!.message}; ${plural(s.waiting.length, 'key Secret')} waiting`;
+  const ignored = s.ignored.length > 0 ? `; ${s.ignored.length} ignored: ${s.ignored[0]!.message}` : '';
+  return `Ready: ${plural(s.loaded, 'key')} (${s.custody})${ignored}`;
+}
+
+const configMapsPath = (namespace: string) => `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`;
+
+/**
+ * Writes only the custody status on an existing ConfigMap (the keys are not all loaded, so its
+ * data stays as it was). Returns whether it wrote.
+ */
+export async function publishKeyStatus(client: KubeClient, namespace: string, status: string): Promise<boolean> {
+  let current: any;
+  try {
+    current = await client.request({ method: 'GET', path: `${configMapsPath(namespace)}/${PUBLIC_KEYS_CONFIGMAP}` });
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+  if (current?.metadata?.annotations?.[KEY_CUSTODY_STATUS_ANNOTATION] === status) return false;
+  await client.request({
+    method: 'PATCH',
+    path: `${configMapsPath(namespace)}/${PUBLIC_KEYS_CONFIGMAP}`,
+    query: { fieldManager: FIELD_MANAGER },
+    contentType: 'application/merge-patch+json',
+    body: { metadata: { resourceVersion: current.metadata?.resourceVersion, annotations: { [KEY_CUSTODY_STATUS_ANNOTATION]: status } } },
+  });
+  return true;
+}
 
 /** The ConfigMap data that publishes the public keys (docs/operations.md documents each field). */
 export function publicKeysData(keys: readonly PublicKeyInfo[]): Record<string, string> {
@@ -32,9 +69,10 @@ export function publicKeysData(keys: readonly PublicKeyInfo[]): Record<string, s
  * (and kubectl) get the cert without going through the API server's service proxy.
  * Writes only when the content differs.
  */
-export async function publishPublicKeys(client: KubeClient, namespace: string, keys: readonly PublicKeyInfo[], attempt = 0): Promise<boolean> {
-  if (keys.length === 0) return false;
+export async function publishPublicKeys(client: KubeClient, namespace: string, keys: readonly PublicKeyInfo[], status?: string, attempt = 0): Promise<boolean> {
+  if (keys.length === 0) return status !== undefined && publishKeyStatus(client, namespace, status);
   const data = publicKeysData(keys);
+  const annotations = status !== undefined ? { [KEY_CUSTODY_STATUS_ANNOTATION]: status } : {};
   const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`;
   let current: any;
   try {
@@ -55,25 +93,27 @@ export async function publishPublicKeys(client: KubeClient, namespace: string, k
             name: PUBLIC_KEYS_CONFIGMAP,
             namespace,
             labels: { 'app.kubernetes.io/part-of': MANAGED_BY_VALUE, 'app.kubernetes.io/managed-by': MANAGED_BY_VALUE },
+            ...(status !== undefined ? { annotations } : {}),
           },
           data,
         },
       });
     } catch (err) {
       // Another writer created it between our read and our create: compare with theirs.
-      if (isAlreadyExists(err) && attempt === 0) return publishPublicKeys(client, namespace, keys, 1);
+      if (isAlreadyExists(err) && attempt === 0) return publishPublicKeys(client, namespace, keys, status, 1);
       throw err;
     }
     return true;
   }
   const cur = current.data ?? {};
-  if (Object.keys(data).every((k) => cur[k] === data[k])) return false;
+  const curAnn = current.metadata?.annotations ?? {};
+  if (Object.keys(data).every((k) => cur[k] === data[k]) && Object.entries(annotations).every(([k, v]) => curAnn[k] === v)) return false;
   await client.request({
     method: 'PATCH',
     path: `${path}/${PUBLIC_KEYS_CONFIGMAP}`,
     query: { fieldManager: FIELD_MANAGER },
     contentType: 'application/merge-patch+json',
-    body: { metadata: { resourceVersion: current.metadata?.resourceVersion }, data },
+    body: { metadata: { resourceVersion: current.metadata?.resourceVersion, annotations }, data },
   });
   return true;
 }

@@ -1,7 +1,7 @@
 // KeyUnwrapper with a custody that fails on demand and a clock driven by hand.
 import { describe, expect, it } from 'vitest';
 import { generateKeyPair, keyId } from '@sealkit/core';
-import { ManualClock, flush } from '../../remote/clock.js';
+import { FakeClock, flush } from '../../testing/fake-clock.js';
 import { KeyCustodyError, type KeyCustody } from './custody.js';
 import { plaintextCustody } from './plaintext.js';
 import { KeyUnwrapper, type KeyToUnwrap } from './unwrapper.js';
@@ -34,7 +34,7 @@ async function key(name = 'sealkit-key-a'): Promise<KeyToUnwrap> {
 describe('KeyUnwrapper', () => {
   it('unwraps once, then answers from memory even when the custody is gone', async () => {
     const custody = flaky();
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     let settled = 0;
     const u = new KeyUnwrapper({ custody, clock, log: silent, onSettled: () => settled++ });
     const k = await key();
@@ -51,7 +51,7 @@ describe('KeyUnwrapper', () => {
   it('retries a retryable failure with growing delays and reports it meanwhile', async () => {
     const custody = flaky();
     custody.mode = 'down';
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const u = new KeyUnwrapper({ custody, clock, log: silent, onSettled: () => {}, minBackoffMs: 1000, maxBackoffMs: 4000 });
     const k = await key();
     u.get(k);
@@ -75,7 +75,7 @@ describe('KeyUnwrapper', () => {
   it('a permanent failure is kept, not retried; a rewritten Secret (new blob) is tried afresh', async () => {
     const custody = flaky();
     custody.mode = 'bad';
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const u = new KeyUnwrapper({ custody, clock, log: silent, onSettled: () => {} });
     const k = await key();
     u.get(k);

@@ -7,8 +7,8 @@
 // A retryable failure (Vault unreachable, login refused) is retried with capped exponential backoff;
 // a permanent one (tampered blob, another custody) is kept as the reason the key is ignored.
 
-import { backoffDelay, type Clock, type Timer } from '../../clock.js';
-import type { Logger } from '../../log.js';
+import { backoffDelay, type Clock, type Timer } from '../../runtime/clock.js';
+import type { Logger } from '../../runtime/log.js';
 import type { KeyPair } from '@sealkit/core';
 import { KeyCustodyError, unwrapKeyPair, type KeyCustody, type WrappedKey } from './custody.js';
 
@@ -67,6 +67,13 @@ export class KeyUnwrapper {
       this.start(key, slot);
     }
     return slot.pair;
+  }
+
+  /** Records a key this process made itself (it holds the plaintext already), so its Secret needs no unwrap. */
+  seed(key: KeyToUnwrap, pair: KeyPair): void {
+    const id = slotKey(key);
+    this.slots.get(id)?.retry?.cancel();
+    this.slots.set(id, { pair, inflight: false, attempts: 0 });
   }
 
   /** Why a key is not (yet) loaded, for the keys asked for in the last rebuild. */
