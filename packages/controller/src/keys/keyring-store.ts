@@ -217,6 +217,7 @@ export class KeyringStore {
     const asked: KeyToUnwrap[] = [];
     const waiting: UnwrapProblem[] = [];
     const ignored: UnwrapProblem[] = [];
+    let firstAttempts = 0;
     for (const e of this.informer.values()) {
       if (!e.wrapped) {
         this.o.log.warn('ignoring key secret', { secret: e.name, reason: e.error });
@@ -227,10 +228,16 @@ export class KeyringStore {
       asked.push(k);
       const pair = this.unwrapper.get(k);
       if (pair) good.push({ ...e, pair });
-      else if (this.unwrapper.pending(k)) waiting.push(this.unwrapper.problem(k) ?? { name: e.name, keyId: e.keyId, message: 'unwrapping', retryable: true });
-      else ignored.push(this.unwrapper.problem(k)!);
+      else if (this.unwrapper.pending(k)) {
+        const problem = this.unwrapper.problem(k);
+        if (problem) waiting.push(problem);
+        else firstAttempts++;
+      } else ignored.push(this.unwrapper.problem(k)!);
     }
     this.unwrapper.retain(asked);
+    // Keys unwrap one by one: wait until each has had its first answer, so a start loads (and logs,
+    // and publishes) all keys at once rather than one key at a time.
+    if (firstAttempts > 0) return;
     const byName = (a: UnwrapProblem, b: UnwrapProblem) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
     const status: CustodyStatus = { custody: this.custody.name, loaded: good.length, waiting: waiting.sort(byName), ignored: ignored.sort(byName) };
     // Synced once every key Secret of the first list has been unwrapped or given up on; a key
