@@ -277,6 +277,64 @@ describe('HttpKubeClient: TLS and proxies', () => {
     proxy.on('connect', (_req: http.IncomingMessage, socket: net.Socket) => socket.end('HTTP/1.1 403 Forbidden\r\n\r\n'));
     await expect(refused.request({ method: 'GET', path: '/' })).rejects.toMatchObject({ code: 'EPROXY' });
   });
+  it('proxy-url socks5://: a SOCKS5 CONNECT (the proxy resolves the name), with username/password, TLS end to end', async () => {
+    const pair = tlsPair();
+    const apiPort = await listen(https.createServer(pair, (_req, res) => json(res, 200, { via: 'socks' })));
+    const seen: Array<{ target: string; user: string }> = [];
+    const socks = net.createServer((client) => {
+      let buf = Buffer.alloc(0);
+      let state: 'greet' | 'auth' | 'request' = 'greet';
+      let user = '';
+      client.on('error', () => client.destroy());
+      const onData = (chunk: Buffer) => {
+        buf = Buffer.concat([buf, chunk]);
+        if (state === 'greet' && buf.length >= 2 && buf.length >= 2 + buf[1]!) {
+          const methods = [...buf.subarray(2, 2 + buf[1]!)];
+          buf = buf.subarray(2 + buf[1]!);
+          state = methods.includes(2) ? 'auth' : 'request';
+          client.write(Buffer.from([5, methods.includes(2) ? 2 : 0]));
+        }
+        if (state === 'auth' && buf.length >= 2 && buf.length >= 3 + buf[1]! && buf.length >= 3 + buf[1]! + buf[2 + buf[1]!]!) {
+          const ulen = buf[1]!;
+          user = buf.subarray(2, 2 + ulen).toString();
+          const pass = buf.subarray(3 + ulen, 3 + ulen + buf[2 + ulen]!).toString();
+          buf = buf.subarray(3 + ulen + buf[2 + ulen]!);
+          const ok = user === 'sock' && pass === 's3cret';
+          client.write(Buffer.from([1, ok ? 0 : 1]));
+          if (!ok) return client.end();
+          state = 'request';
+        }
+        if (state === 'request' && buf.length >= 5) {
+          const atyp = buf[3];
+          const addrLen = atyp === 1 ? 4 : atyp === 4 ? 16 : 1 + buf[4]!;
+          if (buf.length < 4 + addrLen + 2) return;
+          const host = atyp === 3 ? buf.subarray(5, 5 + buf[4]!).toString() : [...buf.subarray(4, 8)].join('.');
+          const port = buf.readUInt16BE(4 + addrLen);
+          seen.push({ target: `${host}:${port}`, user });
+          client.off('data', onData);
+          const upstream = net.connect(port, host === 'api.test' ? '127.0.0.1' : host, () => {
+            client.write(Buffer.from([5, 0, 0, 1, 0, 0, 0, 0, 0, 0]));
+            upstream.pipe(client);
+            client.pipe(upstream);
+          });
+          upstream.on('error', () => client.destroy());
+        }
+      };
+      client.on('data', onData);
+    });
+    const socksPort = await listen(socks);
+    const client = new HttpKubeClient(
+      connection(`https://api.test:${apiPort}`, { ca: pair.cert, tlsServerName: 'kubernetes', proxyUrl: `socks5://sock:s3cret@127.0.0.1:${socksPort}` }),
+    );
+    clients.push(client);
+    // api.test resolves nowhere but at the proxy: the name must travel in the CONNECT
+    await expect(client.request({ method: 'GET', path: '/a' })).resolves.toEqual({ via: 'socks' });
+    await expect(client.request({ method: 'GET', path: '/b' })).resolves.toEqual({ via: 'socks' });
+    expect(seen).toEqual([{ target: `api.test:${apiPort}`, user: 'sock' }]);
+    const wrong = new HttpKubeClient(connection(`https://api.test:${apiPort}`, { ca: pair.cert, proxyUrl: `socks5://sock:nope@127.0.0.1:${socksPort}` }));
+    clients.push(wrong);
+    await expect(wrong.request({ method: 'GET', path: '/' })).rejects.toMatchObject({ code: 'EPROXY' });
+  });
 });
 
 describe('HttpKubeClient: credentials', () => {

@@ -3,7 +3,7 @@ import https from 'node:https';
 import { createInterface } from 'node:readline';
 import type { Connection } from './connection.js';
 import { ApiError, apiErrorFromBody, KubeTimeoutError, resourceOf } from './errors.js';
-import { HttpProxyAgent, HttpsProxyAgent } from './proxy-agent.js';
+import { PlainTunnelAgent, TlsTunnelAgent } from './proxy-agent.js';
 import { untilAborted } from './abort.js';
 
 export type Verb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -140,8 +140,8 @@ export class HttpKubeClient implements KubeClient {
     };
     const make = (options: https.AgentOptions): http.Agent => {
       const proxy = this.conn.proxyUrl === undefined ? undefined : new URL(this.conn.proxyUrl);
-      if (this.isHttps) return proxy ? new HttpsProxyAgent(proxy, { ...tls, ...options }) : new https.Agent({ ...tls, ...options });
-      return proxy ? new HttpProxyAgent(proxy, options) : new http.Agent(options);
+      if (this.isHttps) return proxy ? new TlsTunnelAgent(proxy, { ...tls, ...options }) : new https.Agent({ ...tls, ...options });
+      return proxy ? new PlainTunnelAgent(proxy, options) : new http.Agent(options);
     };
     this.agents = {
       request: make({ keepAlive: true, maxSockets: this.opts.maxSockets, maxFreeSockets: this.opts.maxSockets }),

@@ -25,7 +25,7 @@ export interface Connection {
   key?: Buffer;
   insecureSkipTLSVerify?: boolean;
   tlsServerName?: string;
-  /** http(s):// proxy for every connection (kubeconfig `proxy-url`). */
+  /** http://, https:// or socks5:// proxy for every connection (kubeconfig `proxy-url`). */
   proxyUrl?: string;
   /** Default namespace of the context (or the pod's namespace in a cluster). */
   namespace?: string;

@@ -108,7 +108,8 @@ describe('resolveContext', () => {
     expect(broken({ users: [] })()).toMatchObject({ auth: { kind: 'none' } });
     expect(broken({ clusters: [{ name: 'c1', cluster: {} }] })).toThrow('cluster "c1" has no server');
     expect(broken({ clusters: [{ name: 'c1', cluster: { server: 'ftp://x' } }] })).toThrow('server must be an http(s) URL');
-    expect(broken({ clusters: [{ name: 'c1', cluster: { server: 'https://x', 'proxy-url': 'socks5://proxy:1080' } }] })).toThrow(/proxy-url scheme socks5 is not supported/);
+    expect(broken({ clusters: [{ name: 'c1', cluster: { server: 'https://x', 'proxy-url': 'socks4://proxy:1080' } }] })).toThrow(/proxy-url scheme socks4 is not supported/);
+    expect(broken({ clusters: [{ name: 'c1', cluster: { server: 'https://x', 'proxy-url': 'socks5://proxy:1080' } }] })()).toMatchObject({ proxyUrl: 'socks5://proxy:1080' });
     expect(broken({ clusters: [{ name: 'c1', cluster: { server: 'https://x', 'insecure-skip-tls-verify': true, 'certificate-authority': 'ca.crt' } }] })).toThrow(
       'specifying a root certificates file with the insecure flag is not allowed',
     );

@@ -65,7 +65,7 @@ export interface ConnectionSpec {
   readonly clientKey?: Material;
   readonly insecureSkipTlsVerify: boolean;
   readonly tlsServerName?: string;
-  /** http(s):// proxy every connection goes through (kubeconfig `proxy-url`). */
+  /** http://, https:// or socks5:// proxy every connection goes through (kubeconfig `proxy-url`). */
   readonly proxyUrl?: string;
   readonly auth: AuthSpec;
   readonly impersonate?: Impersonation;
@@ -265,10 +265,9 @@ function checkProxy(proxy: string | undefined, where: string): string | undefine
   } catch {
     throw new KubeconfigError(`${where}: proxy-url is not a URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new KubeconfigError(`${where}: proxy-url scheme ${url.protocol.replace(/:$/, '')} is not supported (http and https are)`, {
-      hint: 'for a SOCKS proxy, run kubectl through it, or fetch the public key with kubectl and pass --cert FILE',
-    });
+  // client-go's set: http, https and socks5
+  if (!['http:', 'https:', 'socks5:'].includes(url.protocol)) {
+    throw new KubeconfigError(`${where}: proxy-url scheme ${url.protocol.replace(/:$/, '')} is not supported (http, https and socks5 are)`);
   }
   return proxy;
 }
