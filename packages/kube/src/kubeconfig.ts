@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
-import { parseDocument } from 'yaml';
+import { createRequire } from 'node:module';
 import { KubeconfigError } from './errors.js';
 
 /**
@@ -392,6 +392,10 @@ export function kubeconfigPaths(selection: Pick<KubeSelection, 'kubeconfig'>, en
   return { paths: existsSync(fallback) ? [fallback] : [], explicit: false };
 }
 
+/** yaml is loaded on the first kubeconfig read: in-cluster config, `--server` alone and `sealkit seal --cert URL` never need it. */
+let yamlModule: typeof import('yaml') | undefined;
+const yaml = (): typeof import('yaml') => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
+
 /**
  * Reads and parses one kubeconfig; a syntax error gives a position, never the text. `label` names
  * where the path came from in a message about reading it (`--kubeconfig` for the flag).
@@ -405,7 +409,7 @@ export function readKubeconfig(path: string, label = 'kubeconfig'): KubeconfigFi
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'a directory' : (code ?? 'unreadable');
     throw new KubeconfigError(`${label} ${path}: cannot read: ${why}`, { cause: err });
   }
-  const doc = parseDocument(text);
+  const doc = yaml().parseDocument(text);
   const error = doc.errors[0];
   if (error !== undefined) {
     const at = error.linePos?.[0];
