@@ -19,6 +19,7 @@ const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 /** One line for humans and `kubectl get -o jsonpath`: `Ready: ...` or `Unavailable: <why>; ...`. */
 export function custodyStatusText(s: CustodyStatus): string {
   if (s.waiting.length > 0) return `Unavailable: ${s.waiting[0]!.message}; ${plural(s.waiting.length, 'key Secret')} waiting`;
+  if (s.loaded === 0 && s.ignored.length > 0) return `Unavailable: no usable key: ${s.ignored[0]!.message}; ${plural(s.ignored.length, 'key Secret')} ignored`;
   const ignored = s.ignored.length > 0 ? `; ${s.ignored.length} ignored: ${s.ignored[0]!.message}` : '';
   return `Ready: ${plural(s.loaded, 'key')} (${s.custody})${ignored}`;
 }
