@@ -5,9 +5,10 @@
  * bench/cli.mjs, not asserted here.)
  * SEALKIT_INFRA=none npx vitest run --project e2e test/e2e/cli-startup.test.ts
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { CLI_DIR, expectOk, removeDir, run, tempDir } from '../../packages/cli/test/run.js';
 
 let dir: string;
@@ -49,5 +50,24 @@ describe('compile cache', () => {
     const off = path.join(dir, 'off');
     expectOk(await run(['--version'], { env: { XDG_CACHE_HOME: off, NODE_DISABLE_COMPILE_CACHE: '1' } }));
     expect(existsSync(off)).toBe(false);
+  });
+});
+
+describe('the bundle or tsc\'s output', () => {
+  it('runs the bundle unless tsc built after it (a bare tsc -b), and always where no .tsbuildinfo ships (an installed package)', () => {
+    // A copy of the package whose package.json names another version: the bundle has the version
+    // baked in at bundling time, tsc's output reads package.json, so --version tells which one ran.
+    const copy = path.join(dir, 'cli');
+    mkdirSync(copy);
+    for (const part of ['bin', 'dist']) cpSync(path.join(CLI_DIR, part), path.join(copy, part), { recursive: true, preserveTimestamps: true });
+    writeFileSync(path.join(copy, 'package.json'), JSON.stringify({ ...JSON.parse(readFileSync(path.join(CLI_DIR, 'package.json'), 'utf8')), version: '9.9.9-tsc-output' }));
+    symlinkSync(path.join(CLI_DIR, 'node_modules'), path.join(copy, 'node_modules'));
+    const versionOf = () => spawnSync(process.execPath, [path.join(copy, 'bin', 'sealkit.js'), '--version'], { encoding: 'utf8', env: { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' } }).stdout.trim();
+    expect(versionOf()).toBe(version);
+    const later = new Date(statSync(path.join(copy, 'dist', 'bundle', 'sealkit.js')).mtimeMs + 60_000);
+    utimesSync(path.join(copy, 'dist', '.tsbuildinfo'), later, later);
+    expect(versionOf()).toBe('9.9.9-tsc-output');
+    rmSync(path.join(copy, 'dist', '.tsbuildinfo'));
+    expect(versionOf()).toBe(version);
   });
 });

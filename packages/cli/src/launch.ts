@@ -6,16 +6,22 @@ import { enableSealkitCompileCache } from './compile-cache.js';
  * enabled), then the bundled CLI (dist/bundle, scripts/bundle.mjs). Not bundled itself and
  * importing only Node built-ins, so it costs one small file.
  *
- * The bundle is used only when it is at least as new as tsc's output: after a bare `tsc -b` in a
- * checkout the CLI runs the fresh unbundled code rather than a stale bundle. (npm pack gives
- * every file the same mtime, so an installed package always takes the bundle.)
+ * The bundle is used only when it is at least as new as tsc's last build (dist/.tsbuildinfo, which
+ * tsc rewrites whenever it writes any file): after a bare `tsc -b` in a checkout the CLI runs the
+ * fresh unbundled code rather than a stale bundle. An installed package ships no .tsbuildinfo and
+ * always takes the bundle.
  */
 function bundleIsCurrent(): boolean {
+  let bundle: number;
   try {
-    const bundle = statSync(new URL('./bundle/sealkit.js', import.meta.url)).mtimeMs;
-    return bundle >= statSync(new URL('./main.js', import.meta.url)).mtimeMs;
+    bundle = statSync(new URL('./bundle/sealkit.js', import.meta.url)).mtimeMs;
   } catch {
     return false;
+  }
+  try {
+    return bundle >= statSync(new URL('./.tsbuildinfo', import.meta.url)).mtimeMs;
+  } catch {
+    return true;
   }
 }
 
