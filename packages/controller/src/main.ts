@@ -12,6 +12,7 @@ import { HttpKubeClient, type KubeClient } from './kube/client.js';
 import { connect, KubeconfigError, type Connection } from './kube/config.js';
 import { errorFields } from './kube/errors.js';
 import { RemoteController } from './remote/controller.js';
+import { DynamicSecretReconciler } from './dynamic/controller.js';
 import { systemClock } from './runtime/clock.js';
 import { EventRecorder } from './runtime/events.js';
 import { createLogger, type Logger } from './runtime/log.js';
@@ -144,7 +145,7 @@ async function rotateKey(cfg: Config, client: KubeClient, log: Logger, reason: s
 
 /**
  * The composition root: one runtime (Manager) per Lease, each kind plugged in as a reconciler.
- * - Lease --lease-name: SealedSecrets, RemoteSecrets and the keys;
+ * - Lease --lease-name: SealedSecrets, RemoteSecrets, DynamicSecrets and the keys;
  * - Lease --bitnami-lease-name (with --bitnami): Bitnami SealedSecrets.
  * Each manager's writes go through its own write gate; lease traffic has its own connections.
  */
@@ -171,10 +172,13 @@ async function run(cfg: Config, conn: Connection, client: HttpKubeClient, log: L
   const secrets = managedSecretsCache({ namespaces: cfg.watchNamespaces, client: sk.writes, clock, log, metrics });
   const sealed = new SealedSecretReconciler({ ...common, client: sk.writes, secrets, keys, events: sk.events, resyncPeriodMs: cfg.resyncPeriodMs });
   const remote = new RemoteController({ ...common, client: sk.writes, secrets, events: sk.events });
+  // DynamicSecrets share the RemoteSecrets' stores and Vault sessions.
+  const dynamic = new DynamicSecretReconciler({ ...common, client: sk.writes, secrets, events: sk.events, remote });
   sk.manager
     .add(new KeyMaintenance({ keys, client: sk.writes, namespace: cfg.namespace, renewPeriodMs: cfg.keyRenewPeriodMs, resyncPeriodMs: cfg.resyncPeriodMs, clock, log }))
     .add(sealed)
-    .add(remote);
+    .add(remote)
+    .add(dynamic);
   const managers = [sk.manager];
 
   // --bitnami: loaded only when asked for (docs/migrating-from-bitnami.md).

@@ -132,6 +132,17 @@ export {
   FORCE_SYNC_ANNOTATION,
   DEFAULT_REFRESH_INTERVAL_MS,
   MIN_REFRESH_INTERVAL_MS,
+  DYNAMIC_SECRET_KIND,
+  DYNAMIC_SECRET_PLURAL,
+  DYNAMIC_METHODS,
+  DEFAULT_RENEWAL_PERCENT,
+  MIN_RENEWAL_PERCENT,
+  MAX_RENEWAL_PERCENT,
+  LEASE_ID_ANNOTATION,
+  LEASE_ISSUED_ANNOTATION,
+  LEASE_DURATION_ANNOTATION,
+  LEASE_GENERATION_ANNOTATION,
+  LEASE_FINALIZER,
 } from './remote/types.js';
 export type {
   StoreKind,
@@ -159,14 +170,20 @@ export type {
   RemoteStoreSpec,
   RemoteStoreStatus,
   RemoteStore,
+  DynamicMethod,
+  DynamicSecretSpec,
+  DynamicSecretLeaseStatus,
+  DynamicSecretStatus,
+  DynamicSecret,
 } from './remote/types.js';
-export { planRemoteSecret, planStore, parseRefreshInterval, selectorMatches, storeKey } from './remote/validate.js';
+export { planDynamicSecret, planRemoteSecret, planStore, parseRefreshInterval, selectorMatches, storeKey } from './remote/validate.js';
 export type {
   PlanOptions,
   PlannedRef,
   PlannedExtract,
   PlannedTemplate,
   RemoteSecretPlan,
+  DynamicSecretPlan,
   SecretKeyLocation,
   StoreAuthPlan,
   StorePlan,

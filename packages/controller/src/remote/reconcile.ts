@@ -183,7 +183,8 @@ export async function reconcileRemoteSecret(key: string, d: RemoteReconcileDeps)
   return ctx.sync(store, memo);
 }
 
-async function resolveStore(plan: RemoteSecretPlan, d: RemoteReconcileDeps): Promise<StorePlan> {
+/** The store an object names (RemoteSecret, DynamicSecret): exists, is valid, admits the object's namespace. */
+export async function resolveStore(plan: Pick<RemoteSecretPlan, 'storeRef' | 'namespace'>, d: Pick<RemoteReconcileDeps, 'getStore' | 'kube'>): Promise<StorePlan> {
   const { kind, name } = plan.storeRef;
   const raw = d.getStore(kind, name, kind === CLUSTER_REMOTE_STORE_KIND ? undefined : plan.namespace);
   if (!raw) {

@@ -36,7 +36,16 @@ export interface VaultMountInfo {
   kvVersion: KvVersion | undefined;
 }
 
-export type VaultOp = 'read' | 'write' | 'login' | 'renew' | 'lookup' | 'revoke' | 'mountinfo';
+/** A response envelope with its lease fields (dynamic secrets, sys/leases/*). */
+export interface VaultLeasedResult {
+  /** Empty when the answer carries no lease (e.g. a KV read, or sys/leases/lookup). */
+  leaseId: string;
+  leaseDurationSeconds: number;
+  renewable: boolean;
+  data: Record<string, unknown> | null;
+}
+
+export type VaultOp = 'read' | 'write' | 'login' | 'renew' | 'lookup' | 'revoke' | 'mountinfo' | 'issue' | 'lease-renew' | 'lease-lookup' | 'lease-revoke';
 
 export interface VaultApi {
   /** Sets the token sent with later requests (undefined: none). */
@@ -50,6 +59,8 @@ export interface VaultApi {
   lookupSelf(): Promise<VaultTokenInfo>;
   revokeSelf(): Promise<void>;
   mountInfo(mount: string): Promise<VaultMountInfo>;
+  /** GET or POST (body) a path whose answer carries a lease: issuing dynamic credentials, sys/leases/*. */
+  leased(op: VaultOp, method: 'GET' | 'POST', path: string, body?: Record<string, unknown>): Promise<VaultLeasedResult>;
 }
 
 export interface NodeVaultApiOptions {
@@ -179,6 +190,18 @@ export function createNodeVaultApi(options: NodeVaultApiOptions): VaultApi {
     },
     async revokeSelf() {
       await call('revoke', () => client.tokenRevokeSelf(), () => undefined);
+    },
+    leased(op, method, path, body) {
+      const send = method === 'GET' ? () => client.read(path) : () => client.write(path, body ?? {});
+      return call(op, send, (res) => {
+        const r = asRecord(res);
+        return {
+          leaseId: typeof r?.lease_id === 'string' ? r.lease_id : '',
+          leaseDurationSeconds: typeof r?.lease_duration === 'number' ? r.lease_duration : 0,
+          renewable: r?.renewable === true,
+          data: asRecord(r?.data),
+        };
+      });
     },
     mountInfo(mount) {
       return call('mountinfo', () => client.read(mountInfoPath(mount)), (body) => {

@@ -212,3 +212,72 @@ export interface RemoteStore {
   spec: RemoteStoreSpec;
   status?: RemoteStoreStatus;
 }
+
+// ---- DynamicSecret ---------------------------------------------------------------------------
+// Credentials Vault issues with a lease (the database engine's MOUNT/creds/ROLE, or any path that
+// answers with a lease_id): written into a Secret, renewed, re-issued before the lease's max TTL,
+// revoked when replaced or when the DynamicSecret is deleted. Same stores as RemoteSecrets.
+
+export const DYNAMIC_SECRET_KIND = 'DynamicSecret';
+export const DYNAMIC_SECRET_PLURAL = 'dynamicsecrets';
+/** spec.method; the first is the default (database/creds/ROLE is a read). */
+export const DYNAMIC_METHODS = ['GET', 'POST'] as const;
+export type DynamicMethod = (typeof DYNAMIC_METHODS)[number];
+/** Used when spec.renewalPercent is omitted: renew at 2/3 of the lease's TTL, as Vault's own agent does. */
+export const DEFAULT_RENEWAL_PERCENT = 67;
+export const MIN_RENEWAL_PERCENT = 10;
+export const MAX_RENEWAL_PERCENT = 90;
+/** On the managed Secret: the lease its credentials belong to (how a restarted controller finds it). */
+export const LEASE_ID_ANNOTATION = 'sealkit.dev/lease-id';
+/** On the managed Secret: when the lease was issued (RFC 3339) and its TTL then (seconds: what renewals ask for). */
+export const LEASE_ISSUED_ANNOTATION = 'sealkit.dev/lease-issued';
+export const LEASE_DURATION_ANNOTATION = 'sealkit.dev/lease-duration';
+/** On the managed Secret: the DynamicSecret generation the credentials were issued for. */
+export const LEASE_GENERATION_ANNOTATION = 'sealkit.dev/lease-generation';
+/** On a DynamicSecret: the controller revokes the lease before the object goes. */
+export const LEASE_FINALIZER = 'sealkit.dev/revoke-lease';
+
+export interface DynamicSecretSpec {
+  storeRef: { name: string; kind?: StoreKind };
+  /** Full Vault path (mount included) that issues credentials with a lease, e.g. `database/creds/app`. */
+  path: string;
+  /** GET (default) or POST (engines that take parameters, e.g. pki/issue/ROLE). */
+  method?: DynamicMethod;
+  /** The body of a POST. */
+  parameters?: Record<string, string>;
+  /** Renew when this share of the lease's TTL has passed (10..90, default 67). */
+  renewalPercent?: number;
+  target?: {
+    name?: string;
+    /** As a RemoteSecret's, with placeholders over the keys of Vault's answer (`{{ .username }}`). */
+    template?: RemoteSecretTemplate;
+  };
+}
+
+/** The lease behind the Secret's credentials: identifiers and times, never a value. */
+export interface DynamicSecretLeaseStatus {
+  id: string;
+  renewable: boolean;
+  /** TTL at issue, seconds. */
+  durationSeconds: number;
+  issueTime: string;
+  lastRenewalTime?: string;
+  expireTime: string;
+  /** Renewals since issue. */
+  renewals: number;
+}
+
+export interface DynamicSecretStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  secretName?: string;
+  lease?: DynamicSecretLeaseStatus;
+}
+
+export interface DynamicSecret {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMetaLike;
+  spec: DynamicSecretSpec;
+  status?: DynamicSecretStatus;
+}

@@ -17,6 +17,11 @@ import {
   CLUSTER_REMOTE_STORE_KIND,
   CREATION_POLICIES,
   DEFAULT_REFRESH_INTERVAL_MS,
+  DEFAULT_RENEWAL_PERCENT,
+  DYNAMIC_METHODS,
+  MAX_RENEWAL_PERCENT,
+  MIN_RENEWAL_PERCENT,
+  type DynamicMethod,
   DELETION_POLICIES,
   KV_VERSIONS,
   MIN_REFRESH_INTERVAL_MS,
@@ -193,36 +198,8 @@ export function planRemoteSecret(o: unknown, options: PlanOptions = {}): RemoteS
   });
   if (data.length === 0 && dataFrom.length === 0) throw invalid('spec.data or spec.dataFrom must list at least one entry');
 
-  let template: PlannedTemplate | undefined;
-  const t = obj(target.template, 'spec.target.template', false);
-  if (t) {
-    const tm = obj(t.metadata, 'spec.target.template.metadata', false) ?? {};
-    let tdata: Record<string, ParsedTemplate> | undefined;
-    const td = obj(t.data, 'spec.target.template.data', false);
-    if (td) {
-      tdata = {};
-      for (const [k, v] of Object.entries(td)) {
-        const f = `spec.target.template.data.${k}`;
-        if (!isSecretKey(k)) throw invalid(`spec.target.template.data key ${quoted(k)} is not a valid Secret key`);
-        if (typeof v !== 'string') throw invalid(`${f} must be a string`);
-        const parsed = parseTemplate(v, f);
-        // Without dataFrom the fetched keys are known now: catch a typo before any Vault read.
-        if (dataFrom.length === 0) {
-          for (const r of parsed.refs) {
-            if (!seen.has(r)) throw invalid(`${f}: .${r} is not a secretKey of spec.data (${[...seen].join(', ')})`);
-          }
-        }
-        tdata[k] = parsed;
-      }
-    }
-    template = {
-      type: str(t.type, 'spec.target.template.type', false),
-      labels: stringMap(tm.labels, 'spec.target.template.metadata.labels'),
-      annotations: stringMap(tm.annotations, 'spec.target.template.metadata.annotations'),
-      data: tdata,
-      mergePolicy: oneOf<TemplateMergePolicy>(t.mergePolicy, 'spec.target.template.mergePolicy', TEMPLATE_MERGE_POLICIES, TEMPLATE_MERGE_POLICIES[0]),
-    };
-  }
+  // Without dataFrom the fetched keys are known now: catch a typo before any Vault read.
+  const template = planTemplate(target.template, dataFrom.length === 0 ? seen : undefined);
   return {
     namespace,
     name,
@@ -236,6 +213,99 @@ export function planRemoteSecret(o: unknown, options: PlanOptions = {}): RemoteS
     template,
     data,
     dataFrom,
+  };
+}
+
+/**
+ * spec.target.template of a RemoteSecret or DynamicSecret. `known`: the value keys the placeholders
+ * may name, when they are known before any Vault read (a typo is then an error at once).
+ */
+function planTemplate(v: unknown, known: ReadonlySet<string> | undefined): PlannedTemplate | undefined {
+  const t = obj(v, 'spec.target.template', false);
+  if (!t) return undefined;
+  const tm = obj(t.metadata, 'spec.target.template.metadata', false) ?? {};
+  let tdata: Record<string, ParsedTemplate> | undefined;
+  const td = obj(t.data, 'spec.target.template.data', false);
+  if (td) {
+    tdata = {};
+    for (const [k, val] of Object.entries(td)) {
+      const f = `spec.target.template.data.${k}`;
+      if (!isSecretKey(k)) throw invalid(`spec.target.template.data key ${quoted(k)} is not a valid Secret key`);
+      if (typeof val !== 'string') throw invalid(`${f} must be a string`);
+      const parsed = parseTemplate(val, f);
+      if (known) {
+        for (const r of parsed.refs) {
+          if (!known.has(r)) throw invalid(`${f}: .${r} is not a secretKey of spec.data (${[...known].join(', ')})`);
+        }
+      }
+      tdata[k] = parsed;
+    }
+  }
+  return {
+    type: str(t.type, 'spec.target.template.type', false),
+    labels: stringMap(tm.labels, 'spec.target.template.metadata.labels'),
+    annotations: stringMap(tm.annotations, 'spec.target.template.metadata.annotations'),
+    data: tdata,
+    mergePolicy: oneOf<TemplateMergePolicy>(t.mergePolicy, 'spec.target.template.mergePolicy', TEMPLATE_MERGE_POLICIES, TEMPLATE_MERGE_POLICIES[0]),
+  };
+}
+
+// ---- DynamicSecret ---------------------------------------------------------------------------
+
+export interface DynamicSecretPlan {
+  namespace: string;
+  name: string;
+  uid: string;
+  generation: number;
+  storeRef: { name: string; kind: StoreKind };
+  /** Vault path, mount included, without leading or trailing slashes. */
+  path: string;
+  method: DynamicMethod;
+  parameters: Record<string, string>;
+  /** renewalPercent / 100 */
+  renewFraction: number;
+  targetName: string;
+  template: PlannedTemplate | undefined;
+}
+
+/** Checks a DynamicSecret and applies defaults. Throws BadInputError naming the field. */
+export function planDynamicSecret(o: unknown, options: PlanOptions = {}): DynamicSecretPlan {
+  const root = obj(o, 'object')!;
+  const meta = obj(root.metadata, 'metadata')!;
+  const spec = obj(root.spec, 'spec')!;
+  const namespace = namespaceName(meta.namespace ?? options.namespace, 'metadata.namespace');
+  const name = objectName(meta.name, 'metadata.name');
+  const storeRefObj = obj(spec.storeRef, 'spec.storeRef')!;
+  const storeRef = {
+    name: objectName(storeRefObj.name, 'spec.storeRef.name'),
+    kind: oneOf<StoreKind>(storeRefObj.kind, 'spec.storeRef.kind', STORE_KINDS, REMOTE_STORE_KIND),
+  };
+  const path = pathSegments(str(spec.path, 'spec.path'), 'spec.path').join('/');
+  const method = oneOf<DynamicMethod>(spec.method, 'spec.method', DYNAMIC_METHODS, DYNAMIC_METHODS[0]);
+  const parameters = stringMap(spec.parameters, 'spec.parameters');
+  if (method === 'GET' && Object.keys(parameters).length > 0) throw invalid('spec.parameters needs spec.method POST (a GET sends no body)');
+  let percent = DEFAULT_RENEWAL_PERCENT;
+  if (spec.renewalPercent !== undefined && spec.renewalPercent !== null) {
+    const p = spec.renewalPercent;
+    if (typeof p !== 'number' || !Number.isInteger(p) || p < MIN_RENEWAL_PERCENT || p > MAX_RENEWAL_PERCENT) {
+      throw invalid(`spec.renewalPercent must be an integer from ${MIN_RENEWAL_PERCENT} to ${MAX_RENEWAL_PERCENT} (got ${quoted(p)})`);
+    }
+    percent = p;
+  }
+  const target = obj(spec.target, 'spec.target', false) ?? {};
+  return {
+    namespace,
+    name,
+    uid: str(meta.uid, 'metadata.uid', false) ?? '',
+    generation: typeof meta.generation === 'number' ? meta.generation : 0,
+    storeRef,
+    path,
+    method,
+    parameters,
+    renewFraction: percent / 100,
+    targetName: target.name === undefined ? name : objectName(target.name, 'spec.target.name'),
+    // The keys of Vault's answer are known only once it answers.
+    template: planTemplate(target.template, undefined),
   };
 }
 
