@@ -31,6 +31,16 @@ export const sealedSecretPath = (ns: string, name: string) =>
 export const secretsPath = (ns: string) => `/api/v1/namespaces/${encodeURIComponent(ns)}/secrets`;
 export const secretPath = (ns: string, name: string) => `${secretsPath(ns)}/${encodeURIComponent(name)}`;
 
+/**
+ * spec.deletionPolicy Retain: the finalizer through which the controller releases the Secret (owner
+ * reference and managed-by label off) before the SealedSecret goes, and the annotation that marks
+ * a released Secret, naming the SealedSecret it came from, so one of that name can take it back.
+ */
+export const RETAIN_FINALIZER = 'sealkit.dev/retain-secret';
+export const RETAINED_FROM_ANNOTATION = 'sealkit.dev/retained-from';
+export const DELETION_POLICIES = ['Delete', 'Retain'] as const;
+export type DeletionPolicy = (typeof DELETION_POLICIES)[number];
+
 /** Condition reasons (status.conditions[type=Ready].reason). */
 export const Reasons = {
   Unsealed: 'Unsealed',
@@ -42,5 +52,7 @@ export const Reasons = {
   InvalidSpec: 'InvalidSpec',
   SecretNotOwned: 'SecretNotOwned',
   WriteFailed: 'WriteFailed',
+  /** Event reason: the Secret was released and stays (deletionPolicy Retain). */
+  SecretRetained: 'SecretRetained',
 } as const;
 export type Reason = (typeof Reasons)[keyof typeof Reasons];

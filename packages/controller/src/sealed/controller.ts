@@ -8,6 +8,7 @@ import { StatusLane, StatusWriter } from '../runtime/status.js';
 import { WorkQueue } from '../runtime/workqueue.js';
 import { SecretWriter } from '../secrets/writer.js';
 import { reconcileSealedSecret, type Memo, type ReconcileDeps } from './reconcile.js';
+import { FinalizerWriter } from './retain.js';
 import type { SealedSecretStatus } from './status.js';
 import { sealedSecretView, type SealedSecretView, type SecretView } from './views.js';
 
@@ -57,6 +58,7 @@ export class SealedSecretReconciler implements Reconciler {
       cachedSecret: (ns, n) => o.secrets.get(ns, n),
       opener: () => o.keys.unsealer(),
       secrets: new SecretWriter(client),
+      finalizers: new FinalizerWriter(client),
       status: this.statusLane,
       events: o.events,
       now: () => new Date(clock.now()),

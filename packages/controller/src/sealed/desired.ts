@@ -1,5 +1,5 @@
 import { MANAGED_BY_LABEL } from '@sealkit/core';
-import { MANAGED_BY_VALUE, SEALED_SECRETS_GROUP_VERSION } from '../constants.js';
+import { MANAGED_BY_VALUE, RETAINED_FROM_ANNOTATION, SEALED_SECRETS_GROUP_VERSION, type DeletionPolicy } from '../constants.js';
 import type { ManagedSecret } from '../secrets/plan.js';
 import { contentHash, controllerUid, type OwnerReference, type SealedSecretView, type SecretView } from './views.js';
 
@@ -8,6 +8,9 @@ export interface DesiredSecret extends ManagedSecret {
   immutable: boolean;
   owners: { kind: 'controller'; ref: OwnerReference };
   hash: string;
+  deletionPolicy: DeletionPolicy;
+  /** Digest of the same Secret as released by this SealedSecret's name (deletionPolicy Retain). */
+  retainedHash: string;
 }
 
 /** The controller reference every Secret of a SealedSecret carries. */
@@ -33,7 +36,18 @@ export function desiredSecret(ss: SealedSecretView, values: Record<string, Uint8
     data,
     owners: { kind: 'controller', ref: sealedSecretOwner(ss) },
     hash: contentHash({ type, immutable, labels, annotations, data }),
+    deletionPolicy: ss.deletionPolicy,
+    retainedHash: contentHash({ type, immutable, ...releasedMetadata(labels, annotations, ss.name), data }),
   };
+}
+
+/**
+ * The labels and annotations of a Secret once released (deletionPolicy Retain): the managed-by label
+ * off, the annotation naming the SealedSecret it came from on; everything else as it was.
+ */
+export function releasedMetadata(labels: Record<string, string>, annotations: Record<string, string>, from: string) {
+  const { [MANAGED_BY_LABEL]: _managed, ...kept } = labels;
+  return { labels: kept, annotations: { ...annotations, [RETAINED_FROM_ANNOTATION]: from } };
 }
 
 export type Decision =
@@ -52,13 +66,19 @@ export type Decision =
  * The ownership rule: a Secret is ours when its controller ownerReference is this SealedSecret
  * (same uid). Otherwise it is only touched when it carries the opt-in annotation
  * sealkit.dev/managed: "true" — never because of a name match, a label, or an owner that merely
- * looks like a SealedSecret of the same name.
+ * looks like a SealedSecret of the same name. One exception, by design: a Secret this controller
+ * released (deletionPolicy Retain; no controller reference, annotation sealkit.dev/retained-from
+ * naming this SealedSecret) is taken back, without a write when nothing else changed.
  */
 export function decide(live: SecretView | undefined, desired: DesiredSecret): Decision {
   if (!live) return 'create';
   const ours = controllerUid(live) === desired.owners.ref.uid;
-  if (!ours && !live.optIn) return 'not-owned';
+  // Released by a SealedSecret of this name (deletionPolicy Retain): it may take the Secret back.
+  const retained = live.retainedFrom === desired.name;
+  if (!ours && !live.optIn && !retained) return 'not-owned';
   if (ours && live.hash === desired.hash && hasOurOwnerRef(live, desired)) return 'none';
+  // Taken back as it is, without a write, by a SealedSecret that would release it again anyway.
+  if (retained && desired.deletionPolicy === 'Retain' && live.hash === desired.retainedHash) return 'none';
   // The API server refuses to change a Secret's type, or anything of an immutable Secret but
   // its metadata; we keep only a digest of the live content, so any content difference on an
   // immutable Secret means delete and create.

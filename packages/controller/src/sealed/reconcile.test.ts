@@ -6,6 +6,8 @@ import { sealedSecretView, secretView, type SealedSecretView, type SecretView } 
 import { SecretWriter } from '../secrets/writer.js';
 import type { ManagedSecret, SecretObject } from '../secrets/plan.js';
 import { FakeKube } from '../testing/fake-kube.js';
+import { StatusWriter } from '../runtime/status.js';
+import { FinalizerWriter, releasedSecret } from './retain.js';
 import { ApiError } from '../kube/errors.js';
 import { silentLogger } from '../runtime/log.js';
 import type { SealedSecretStatus } from './status.js';
@@ -82,16 +84,23 @@ class FakeSecrets {
 }
 const secretPathOf = (k: string) => `/api/v1/namespaces/${k.split('/')[0]}/secrets/${k.split('/')[1]}`;
 
+const SS_PATH = (ns: string, name: string) => `/apis/sealkit.dev/v1alpha1/namespaces/${ns}/sealedsecrets/${name}`;
+
+/** The SealedSecret, its Secret and their writers, all over one in-memory API server. */
 function setup(ssRaw: any, opts: { keys?: (typeof pair)[]; existing?: any } = {}) {
   const secrets = new FakeSecrets();
+  const kube = secrets.kube;
   if (opts.existing) secrets.store.set(`${opts.existing.metadata.namespace}/${opts.existing.metadata.name}`, opts.existing);
-  let ss: SealedSecretView = sealedSecretView(ssRaw);
+  let path = SS_PATH(ssRaw.metadata.namespace, ssRaw.metadata.name);
+  kube.put(ssRaw);
   const statuses: SealedSecretStatus[] = [];
   const events: { type: string; reason: string; message: string }[] = [];
   const memo = new Map<string, Memo>();
   const unsealer = new Unsealer(new Keyring(opts.keys ?? [pair]));
+  const statusWriter = new StatusWriter(kube);
   const deps: ReconcileDeps = {
-    sealedSecret: () => ss,
+    // what the informer would hold: the object as stored now
+    sealedSecret: () => (kube.objects.has(path) ? sealedSecretView(kube.get(path)) : undefined),
     // the cache holds only Secrets labelled as ours, like the real informer
     cachedSecret: (ns, n) => {
       const raw = secrets.store.get(`${ns}/${n}`);
@@ -99,11 +108,11 @@ function setup(ssRaw: any, opts: { keys?: (typeof pair)[]; existing?: any } = {}
     },
     opener: () => unsealer,
     secrets,
+    finalizers: new FinalizerWriter(kube),
     status: {
-      async patch(_s, st) {
+      async patch(s, st) {
         statuses.push(st);
-        // what the watch would deliver back
-        ss = sealedSecretView({ ...ssRaw, metadata: { ...ssRaw.metadata, resourceVersion: String(Number(ss.resourceVersion) + 1) }, status: st });
+        await statusWriter.patch({ path: SS_PATH(s.namespace, s.name), uid: s.uid }, st);
       },
     },
     events: { emit: (_t, type, reason, message) => events.push({ type, reason, message }) },
@@ -112,7 +121,20 @@ function setup(ssRaw: any, opts: { keys?: (typeof pair)[]; existing?: any } = {}
     log: silentLogger,
   };
   const run = () => reconcileSealedSecret(`${ssRaw.metadata.namespace}/${ssRaw.metadata.name}`, deps);
-  return { secrets, statuses, events, run, deps, setSs: (raw: any) => { ssRaw = raw; ss = sealedSecretView(raw); } };
+  const setSs = (raw: any) => {
+    ssRaw = raw;
+    path = SS_PATH(raw.metadata.namespace, raw.metadata.name);
+    const cur = kube.objects.get(path);
+    kube.objects.delete(path);
+    kube.put({ ...raw, metadata: { ...raw.metadata, finalizers: raw.metadata.finalizers ?? cur?.metadata.finalizers }, status: raw.status ?? cur?.status });
+  };
+  /** What `kubectl delete` does to an object with finalizers: only marks it. */
+  const markDeleted = () => {
+    const o = kube.objects.get(path);
+    if (o.metadata.finalizers?.length) o.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+    else kube.objects.delete(path);
+  };
+  return { secrets, kube, statuses, events, run, deps, setSs, markDeleted, ss: () => kube.get(path) };
 }
 
 describe('reconcileSealedSecret', () => {
@@ -274,6 +296,117 @@ describe('reconcileSealedSecret', () => {
     const t = setup(raw);
     expect((await t.run()).outcome).toBe('gone');
     expect(t.secrets.writes).toEqual([]);
+  });
+});
+
+describe('spec.deletionPolicy', () => {
+  const retain = (opts: Parameters<typeof sealed>[0] = {}) => {
+    const raw = sealed(opts);
+    raw.spec.deletionPolicy = 'Retain';
+    return raw;
+  };
+  const F = 'sealkit.dev/retain-secret';
+
+  it('Retain: the SealedSecret gets the finalizer; Ready says the Secret stays; Delete takes a stale finalizer off', async () => {
+    const t = setup(retain());
+    expect((await t.run()).outcome).toBe('created');
+    expect(t.ss().metadata.finalizers).toEqual([F]);
+    expect(t.secrets.store.get('app/db').metadata.ownerReferences[0]).toMatchObject({ uid: 'uid-1', controller: true });
+    expect(t.ss().status.conditions[0].message).toMatch(/stays when this SealedSecret is deleted/);
+    const plain = sealed();
+    plain.metadata.finalizers = ['other.example/keep', F];
+    t.setSs(plain);
+    await t.run();
+    expect(t.ss().metadata.finalizers).toEqual(['other.example/keep']);
+  });
+
+  it('Retain, deleted: the Secret is released (data identical, no owner of ours, no managed-by label), an Event, the finalizer released', async () => {
+    const t = setup(retain());
+    await t.run();
+    const app = { apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', name: 'shop', uid: 'app-uid' };
+    t.secrets.store.get('app/db').metadata.ownerReferences.push(app);
+    const before = t.secrets.store.get('app/db');
+    const data = structuredClone(before.data);
+    t.markDeleted();
+    expect((await t.run()).outcome).toBe('retained');
+    const s = t.secrets.store.get('app/db');
+    expect(s.data).toEqual(data);
+    expect(s.metadata.ownerReferences).toEqual([app]);
+    expect(s.metadata.labels).toEqual({ app: 'db' });
+    expect(s.metadata.annotations['sealkit.dev/retained-from']).toBe('db');
+    expect(t.ss().metadata.finalizers).toBeUndefined();
+    expect(t.events.map((e) => e.reason)).toContain('SecretRetained');
+  });
+
+  it('Retain, deleted: the finalizer is released even when the Secret is gone, or was released before a crash', async () => {
+    const gone = setup(retain());
+    await gone.run();
+    gone.secrets.store.delete('app/db');
+    gone.markDeleted();
+    expect((await gone.run()).outcome).toBe('retained');
+    expect(gone.ss().metadata.finalizers).toBeUndefined();
+
+    const half = setup(retain());
+    await half.run();
+    half.markDeleted();
+    // A controller killed between the two steps: the Secret is released, the finalizer still there.
+    await half.deps.secrets.update(half.secrets.store.get('app/db'), releasedSecret(half.secrets.store.get('app/db'), sealedSecretView(half.ss())));
+    const writes = half.secrets.kube.writes().filter((w) => w.includes('/secrets/')).length;
+    expect((await half.run()).outcome).toBe('retained');
+    expect(half.ss().metadata.finalizers).toBeUndefined();
+    expect(half.secrets.kube.writes().filter((w) => w.includes('/secrets/'))).toHaveLength(writes);
+  });
+
+  it('Delete, deleted: nothing to do, the garbage collector removes the Secret', async () => {
+    const t = setup(sealed());
+    await t.run();
+    t.kube.objects.get(SS_PATH('app', 'db')).metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+    expect((await t.run()).outcome).toBe('gone');
+    expect(t.secrets.store.get('app/db').metadata.ownerReferences[0].uid).toBe('uid-1');
+  });
+
+  it('a SealedSecret created again takes its retained Secret back: no write when the content is equal', async () => {
+    const t = setup(retain());
+    await t.run();
+    t.markDeleted();
+    await t.run();
+    const released = t.secrets.store.get('app/db');
+    // Re-applied from Git: a new object (new uid), same spec.
+    const again = retain({ uid: 'uid-2' });
+    t.setSs(again);
+    const writes = t.secrets.writes.length;
+    const r = await t.run();
+    expect(r.outcome).toBe('unchanged');
+    expect(t.secrets.writes).toHaveLength(writes);
+    expect(t.secrets.store.get('app/db').metadata.resourceVersion).toBe(released.metadata.resourceVersion);
+    expect(t.ss().status.conditions[0]).toMatchObject({ status: 'True', reason: 'Unsealed' });
+    // Its content then changes: the Secret is written, ours again (owner reference and label back).
+    const changed = retain({ uid: 'uid-2', generation: 2, template: { metadata: { labels: { app: 'db2' } }, type: 'Opaque' } });
+    t.setSs(changed);
+    expect((await t.run()).outcome).toBe('updated');
+    const s = t.secrets.store.get('app/db');
+    expect(s.metadata.ownerReferences).toEqual([expect.objectContaining({ uid: 'uid-2', controller: true })]);
+    expect(s.metadata.labels['app.kubernetes.io/managed-by']).toBe('sealkit');
+  });
+
+  it('with Delete, a retained Secret is taken back with its owner reference (the garbage collector needs it)', async () => {
+    const t = setup(retain());
+    await t.run();
+    t.markDeleted();
+    await t.run();
+    t.setSs(sealed({ uid: 'uid-3' }));
+    expect((await t.run()).outcome).toBe('updated');
+    expect(t.secrets.store.get('app/db').metadata.ownerReferences).toEqual([expect.objectContaining({ uid: 'uid-3' })]);
+  });
+
+  it('a Secret released by a SealedSecret of another name is not taken', async () => {
+    const t = setup(retain());
+    await t.run();
+    t.markDeleted();
+    await t.run();
+    t.secrets.store.get('app/db').metadata.annotations['sealkit.dev/retained-from'] = 'other';
+    t.setSs(retain({ uid: 'uid-4' }));
+    expect((await t.run()).outcome).toBe('not_owned');
   });
 });
 

@@ -1,5 +1,6 @@
 import type { Location } from '@sealkit/core';
-import { Reasons, type Reason } from '../constants.js';
+import { RETAIN_FINALIZER, Reasons, type Reason } from '../constants.js';
+import { keepFinalizerInStep, releaseOnDelete, type FinalizerWriter } from './retain.js';
 import type { EventSink } from '../runtime/events.js';
 import { splitKey } from '../runtime/informer.js';
 import { ApiError, errorFields, isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
@@ -35,6 +36,8 @@ export interface ReconcileDeps {
   opener(): Opener | undefined;
   /** The Secret writer (a fake of the API under it is all unit tests need). */
   secrets: Pick<SecretWriter, 'create' | 'update' | 'recreate' | 'get'>;
+  /** Our finalizer on SealedSecrets (deletionPolicy Retain). */
+  finalizers: Pick<FinalizerWriter, 'add' | 'remove'>;
   status: { patch(ss: SealedSecretView, status: SealedSecretStatus): Promise<void> };
   events: EventSink;
   now(): Date;
@@ -43,7 +46,7 @@ export interface ReconcileDeps {
   metrics?: Metrics;
 }
 
-export type Outcome = 'unchanged' | 'created' | 'updated' | 'recreated' | 'failed' | 'not_owned' | 'gone';
+export type Outcome = 'unchanged' | 'created' | 'updated' | 'recreated' | 'failed' | 'not_owned' | 'gone' | 'retained';
 
 export interface ReconcileResult {
   outcome: Outcome;
@@ -67,7 +70,8 @@ export function unsealReason(err: unknown): Reason {
 
 const readyMessage = (ss: SealedSecretView) => {
   const n = Object.keys(ss.encryptedData).length;
-  return `Secret ${ss.name} holds ${n} unsealed value${n === 1 ? '' : 's'}`;
+  const retain = ss.deletionPolicy === 'Retain' ? '; it stays when this SealedSecret is deleted (deletionPolicy Retain)' : '';
+  return `Secret ${ss.name} holds ${n} unsealed value${n === 1 ? '' : 's'}${retain}`;
 };
 
 /**
@@ -79,9 +83,27 @@ export async function reconcileSealedSecret(key: string, d: ReconcileDeps): Prom
   const { namespace, name } = splitKey(key);
   const ss = d.sealedSecret(namespace, name);
   if (!ss || ss.deleting) {
-    // The garbage collector removes the Secret through its ownerReference.
     d.memo.delete(key);
+    // deletionPolicy Retain: release the Secret, then let the SealedSecret go (retain.ts).
+    if (ss?.finalizers.includes(RETAIN_FINALIZER)) {
+      try {
+        await releaseOnDelete(ss, d);
+        return { outcome: 'retained', work: DONE };
+      } catch (err) {
+        d.log.warn('could not release the Secret yet; will retry', { namespace, name, ...errorFields(err) });
+        return { outcome: 'failed', reason: 'ApiError', work: { kind: 'retry' } };
+      }
+    }
+    // Otherwise the garbage collector removes the Secret through its ownerReference.
     return { outcome: 'gone', work: DONE };
+  }
+  if (!ss.specError) {
+    try {
+      await keepFinalizerInStep(ss, d);
+    } catch (err) {
+      d.log.warn('could not set the retain finalizer; will retry', { namespace, name, ...errorFields(err) });
+      return { outcome: 'failed', reason: 'ApiError', work: { kind: 'retry' } };
+    }
   }
   const okState: ReadyState = { ready: true, reason: Reasons.Unsealed, message: readyMessage(ss) };
 

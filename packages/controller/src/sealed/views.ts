@@ -2,7 +2,7 @@ import { contentHash } from '../secrets/digest.js';
 import type { Condition } from '../runtime/status.js';
 import type { SecretObject } from '../secrets/plan.js';
 import type { Cached } from '../runtime/informer.js';
-import { OPT_IN_ANNOTATION, MANAGED_BY_VALUE } from '../constants.js';
+import { DELETION_POLICIES, MANAGED_BY_VALUE, OPT_IN_ANNOTATION, RETAINED_FROM_ANNOTATION, type DeletionPolicy } from '../constants.js';
 import { MANAGED_BY_LABEL } from '@sealkit/core';
 import { findCondition, objectIdentity, observedGeneration, ownerReferences, sortedEntries, stringMap, type OwnerReference } from '../runtime/object-fields.js';
 
@@ -14,6 +14,10 @@ export interface SealedSecretView extends Cached {
   uid: string;
   generation: number;
   deleting: boolean;
+  /** spec.deletionPolicy (Delete when absent). */
+  deletionPolicy: DeletionPolicy;
+  /** metadata.finalizers */
+  finalizers: string[];
   encryptedData: Record<string, string>;
   template: {
     labels: Record<string, string>;
@@ -37,6 +41,8 @@ export interface SecretView extends Cached {
   ownerReferences: OwnerReference[];
   optIn: boolean;
   managedLabel: boolean;
+  /** The SealedSecret a released Secret came from (deletionPolicy Retain), when it carries no controller reference. */
+  retainedFrom: string | undefined;
   hash: string;
 }
 
@@ -47,9 +53,12 @@ export function sealedSecretView(raw: any): SealedSecretView {
   if (!spec || typeof spec !== 'object') specError = 'spec is missing';
   else if (!spec.encryptedData || typeof spec.encryptedData !== 'object' || Array.isArray(spec.encryptedData))
     specError = 'spec.encryptedData must be a map of key to sealed value';
+  else if (spec.deletionPolicy !== undefined && !DELETION_POLICIES.includes(spec.deletionPolicy)) specError = 'spec.deletionPolicy must be Delete or Retain';
   const ready = findCondition(raw, 'Ready');
   return {
     ...objectIdentity(raw),
+    deletionPolicy: spec?.deletionPolicy === 'Retain' ? 'Retain' : 'Delete',
+    finalizers: Array.isArray(raw?.metadata?.finalizers) ? raw.metadata.finalizers.filter((f: unknown): f is string => typeof f === 'string') : [],
     encryptedData: stringMap(spec?.encryptedData),
     template: {
       labels: stringMap(tpl.metadata?.labels),
@@ -80,6 +89,7 @@ export function secretView(raw: any): SecretView {
   const annotations = stringMap(md.annotations);
   const type = typeof raw?.type === 'string' && raw.type ? raw.type : 'Opaque';
   const immutable = raw?.immutable === true;
+  const owners = ownerReferences(md.ownerReferences);
   return {
     namespace: md.namespace ?? '',
     name: md.name ?? '',
@@ -87,9 +97,10 @@ export function secretView(raw: any): SecretView {
     uid: md.uid ?? '',
     type,
     immutable,
-    ownerReferences: ownerReferences(md.ownerReferences),
+    ownerReferences: owners,
     optIn: annotations[OPT_IN_ANNOTATION] === 'true',
     managedLabel: labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE,
+    retainedFrom: owners.some((r) => r.controller) ? undefined : annotations[RETAINED_FROM_ANNOTATION],
     hash: contentHash({ type, immutable, labels, annotations, data: stringMap(raw?.data) }),
   };
 }

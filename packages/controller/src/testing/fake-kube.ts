@@ -144,9 +144,14 @@ export class FakeKube implements KubeClient {
             const parts = op.path.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
             if (op.path === '/metadata/resourceVersion' && op.value !== undefined && op.value !== cur.metadata.resourceVersion) this.fail(409, 'Conflict', req);
             let o = next;
-            for (const s of parts.slice(0, -1)) o = o[s] ??= {};
+            for (const s of parts.slice(0, -1)) o = op.op === 'test' ? o?.[s] : (o[s] ??= {});
             const last = parts[parts.length - 1]!;
-            if (op.op === 'remove') delete o[last];
+            if (op.op === 'test') {
+              if (JSON.stringify(o?.[last]) !== JSON.stringify(op.value)) this.fail(422, 'Invalid', req);
+            } else if (op.op === 'remove') {
+              if (Array.isArray(o)) o.splice(Number(last), 1);
+              else delete o[last];
+            } else if (Array.isArray(o) && last === '-') o.push(clone(op.value));
             else o[last] = clone(op.value);
           }
         } else {
