@@ -265,6 +265,14 @@ describe('mergeIntoSealedSecret', () => {
     expect(unsealSealedSecret(merged, unsealer).data).toEqual({ apiKey: b64('k'), password: b64('new-password'), username: b64('admin') });
   });
 
+  it('keeps spec.deletionPolicy (a Retain SealedSecret stays Retain after a merge); validation refuses other values', () => {
+    const existing = { ...base(), spec: { ...base().spec, deletionPolicy: 'Retain' as const } };
+    expect(validateSealedSecret(existing).spec.deletionPolicy).toBe('Retain');
+    expect(mergeIntoSealedSecret(existing, update({ k: 'v' }), seal).spec.deletionPolicy).toBe('Retain');
+    expect(validateSealedSecret(base()).spec.deletionPolicy).toBeUndefined();
+    expect(expectError(() => validateSealedSecret({ ...existing, spec: { ...existing.spec, deletionPolicy: 'Orphan' } }), BadInputError).message).toContain('spec.deletionPolicy');
+  });
+
   it('keeps the template type/immutable and merges labels and annotations (the Secret wins)', () => {
     const merged = mergeIntoSealedSecret(
       base(),

@@ -44,6 +44,8 @@ export interface SealedSecretManifest {
   metadata: ObjectMeta;
   spec: {
     encryptedData: Record<string, string>;
+    /** What happens to the Secret when the SealedSecret is deleted (the controller's default: Delete). */
+    deletionPolicy?: 'Delete' | 'Retain';
     template?: {
       metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
       type?: string;
@@ -163,6 +165,12 @@ function checkSealedSecret(obj: unknown, inspectValues: boolean): SealedSecretMa
     }
   }
   const sealed: SealedSecretManifest = { apiVersion: SEALED_SECRET_API_VERSION, kind: 'SealedSecret', metadata, spec: { encryptedData } };
+  if (spec.deletionPolicy !== undefined && spec.deletionPolicy !== null) {
+    if (spec.deletionPolicy !== 'Delete' && spec.deletionPolicy !== 'Retain') {
+      throw new BadInputError(`spec.deletionPolicy must be Delete or Retain, got ${typeof spec.deletionPolicy === 'string' ? q(spec.deletionPolicy) : describeType(spec.deletionPolicy)}`);
+    }
+    sealed.spec.deletionPolicy = spec.deletionPolicy;
+  }
   if (spec.template !== undefined && spec.template !== null) {
     if (!isPlainObject(spec.template)) throw new BadInputError(`spec.template must be an object, got ${describeType(spec.template)}`);
     const t = spec.template;
