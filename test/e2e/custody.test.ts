@@ -253,6 +253,27 @@ describe('vault-transit custody', () => {
   });
 });
 
+describe('Vault login', () => {
+  it('an expired Vault token is replaced by a new Kubernetes auth login when the custody is next needed', async () => {
+    const c = await controllerNamespace('skl');
+    // A role whose tokens live 4 s and cannot be renewed past that.
+    const shortRole = `${role}-short`;
+    await vault('POST', `auth/kubernetes/role/${shortRole}`, { bound_service_account_names: [SA], bound_service_account_namespaces: [c.ns], token_policies: [role], token_ttl: '4s', token_max_ttl: '4s' });
+    const flags = custodyFlags(c).map((f) => (f === role ? shortRole : f));
+    const ctl = await start(c, flags);
+    const before = await keySecrets(c.ns);
+    expect(before).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 6000)); // the login's token has expired
+    ctl.signal('SIGUSR1'); // a manual rotation: wrapping needs Vault again
+    await waitFor('a second, wrapped key', async () => (await keySecrets(c.ns)).length === 2, 30_000, 200);
+    for (const s of await keySecrets(c.ns)) expect(s.metadata.annotations[CUSTODY_ANN]).toBe('vault-transit');
+    expect(ctl.has('manual rotation failed')).toBe(false);
+    // One login at start, one after the token ran out.
+    expect(ctl.lines.filter((l) => l.msg === 'key custody: Vault login' && l.ok === true).length).toBe(2);
+    await ctl.stop();
+  });
+});
+
 describe('custody migrate', () => {
   it('plaintext -> vault-transit -> plaintext in place, dry run first; SealedSecrets keep opening', async () => {
     const c = await controllerNamespace('skm');

@@ -113,9 +113,10 @@ export async function main(argv: readonly string[], signal?: AbortSignal): Promi
 }
 
 /** The key custody the flags ask for; a file it cannot read is a usage error. */
-function keyCustody(cfg: Config, custody: CustodyName = cfg.keyCustody.custody): KeyCustody {
+function keyCustody(cfg: Config, custody: CustodyName = cfg.keyCustody.custody, log?: Logger): KeyCustody {
   try {
-    return createKeyCustody({ ...cfg.keyCustody, custody }, { clock: systemClock });
+    const onLogin = (ok: boolean) => log?.[ok ? 'info' : 'warn']('key custody: Vault login', { ok, role: cfg.keyCustody.vault.role });
+    return createKeyCustody({ ...cfg.keyCustody, custody }, { clock: systemClock, onLogin });
   } catch (err) {
     if (err instanceof KeyCustodyError) throw new UsageError(err.message);
     throw err;
@@ -167,7 +168,7 @@ async function run(cfg: Config, conn: Connection, client: HttpKubeClient, log: L
   const common = { clock, log, metrics, namespaces: cfg.watchNamespaces, workers: cfg.workers, maxBackoffMs: cfg.maxBackoffMs };
 
   const sk = runtime(cfg.leaseName, metrics.leader);
-  const custody = keyCustody(cfg);
+  const custody = keyCustody(cfg, cfg.keyCustody.custody, log);
   const keys = new KeyringStore({ client: sk.writes, namespace: cfg.namespace, clock, log, metrics, custody });
   const secrets = managedSecretsCache({ namespaces: cfg.watchNamespaces, client: sk.writes, clock, log, metrics });
   const sealed = new SealedSecretReconciler({ ...common, client: sk.writes, secrets, keys, events: sk.events, resyncPeriodMs: cfg.resyncPeriodMs });
