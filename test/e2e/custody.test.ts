@@ -287,6 +287,8 @@ describe('custody migrate', () => {
     expect(before).toHaveLength(2);
     const pemOf = new Map(before.map((s) => [s.metadata.name, s.data['private.pem']]));
 
+    // A plaintext controller keeps running through the migration.
+    ctl = await start(c, []);
     const dry = await controller(['custody', 'migrate', '--to', 'vault-transit', '--dry-run', '--kubeconfig', c.kubeconfig, '--namespace', c.ns, ...custodyFlags(c)]);
     expect(dry.stderr).toBe('');
     expect(dry.code).toBe(0);
@@ -307,6 +309,12 @@ describe('custody migrate', () => {
       // The same key, now wrapped.
       expect(encodePrivateKeyPem(await transitDecrypt(s))).toBe(Buffer.from(pemOf.get(s.metadata.name)!, 'base64').toString());
     }
+    // The running plaintext controller cannot read the rewritten Secrets, and keeps the keys it holds.
+    await waitFor('plaintext replica notes the rewrite', async () => ctl.count('key secret rewritten in a form this replica cannot read now; keeping the key it holds') === 2, 30_000, 100);
+    await kubectl(['delete', 'secret', 'old', '-n', c.app]);
+    await waitFor('Secret old restored by the still-running plaintext controller', async () => decoded(await getJson(['secret', 'old', '-n', c.app]))?.v === 'old-1', 30_000, 200);
+    expect((await readyz(ctl)).status).toBe(200);
+    await ctl.stop();
     // Again: nothing to do.
     const again = await controller(['custody', 'migrate', '--to', 'vault-transit', '--kubeconfig', c.kubeconfig, '--namespace', c.ns, ...custodyFlags(c)]);
     expect(again.stdout.trim().split('\n').pop()).toBe('0 key Secrets rewritten, 2 already vault-transit');

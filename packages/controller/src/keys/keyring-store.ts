@@ -126,6 +126,7 @@ export class KeyringStore {
   private readonly unwrapper: KeyUnwrapper;
   private status: CustodyStatus;
   private loadedOnce = false;
+  private readonly heldNoted = new Set<string>();
   private syncWaiters: (() => void)[] = [];
   private ring = new Keyring();
   private unsealerInstance: Unsealer | undefined;
@@ -212,6 +213,22 @@ export class KeyringStore {
     return this.status;
   }
 
+  /**
+   * The key this replica already holds for a Secret whose content changed and cannot be unwrapped
+   * (now): keys are only ever added, so a key Secret rewritten under another custody (`custody
+   * migrate` while this replica still runs with the old flags) or a Vault outage during a rewrite
+   * leaves the key in memory rather than taking it away.
+   */
+  private held(e: KeySecretEntry, k: KeyToUnwrap): KeyPair | undefined {
+    const prev = this.sorted.find((p) => p.name === e.name && p.keyId === e.keyId);
+    const problem = this.unwrapper.problem(k);
+    if (prev && problem && !this.heldNoted.has(e.name)) {
+      this.heldNoted.add(e.name);
+      this.o.log.warn('key secret rewritten in a form this replica cannot read now; keeping the key it holds', { secret: e.name, keyId: e.keyId, custody: this.custody.name, reason: problem.message });
+    }
+    return prev?.pair;
+  }
+
   private rebuild(): void {
     const good: KeyEntry[] = [];
     const asked: KeyToUnwrap[] = [];
@@ -226,7 +243,7 @@ export class KeyringStore {
       }
       const k: KeyToUnwrap = { name: e.name, keyId: e.keyId, wrapped: e.wrapped };
       asked.push(k);
-      const pair = this.unwrapper.get(k);
+      const pair = this.unwrapper.get(k) ?? this.held(e, k);
       if (pair) good.push({ ...e, pair });
       else if (this.unwrapper.pending(k)) {
         const problem = this.unwrapper.problem(k);
