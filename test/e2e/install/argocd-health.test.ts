@@ -23,7 +23,7 @@ type Health = { status: string; message?: string };
 
 const HEALTH_LUA = readFileSync(path.join(DEPLOY, 'argocd/health.lua'), 'utf8');
 const ARGOCD_CM = parse(readFileSync(path.join(DEPLOY, 'argocd/argocd-cm.yaml'), 'utf8'));
-const KINDS = ['SealedSecret', 'RemoteSecret', 'RemoteStore', 'ClusterRemoteStore'];
+const KINDS = ['SealedSecret', 'RemoteSecret', 'RemoteStore', 'ClusterRemoteStore', 'DynamicSecret'];
 const scriptDir = mkdtempSync(path.join(tmpdir(), 'sealkit-argocd-'));
 
 let lua: string;
