@@ -249,6 +249,21 @@ describe('vault-transit custody', () => {
     expect(cm.data['key-id']).not.toBe(planted);
     expect(cm.data['keys.json']).not.toContain(planted);
     await kubectl(['delete', 'secret', `sealkit-key-${planted}`, '-n', c.ns]);
+  });
+
+  it("a wrapped key copied into another key's Secret does not decrypt (the key id is Transit's associated data)", async () => {
+    const [a, b] = await keySecrets(c.ns);
+    const swapped = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: b.type,
+      metadata: { name: 'sealkit-key-swapped', namespace: c.ns, labels: b.metadata.labels, annotations: b.metadata.annotations },
+      data: { ...b.data, 'private.wrapped': a.data['private.wrapped'] },
+    };
+    await apply(swapped);
+    await waitFor('swapped blob refused', async () => ctl.has('ignoring key secret: cannot unwrap', (l) => l.secret === 'sealkit-key-swapped' && /message authentication failed/.test(l.reason)), 30_000, 100);
+    expect((await readyz(ctl)).status).toBe(200);
+    await kubectl(['delete', 'secret', 'sealkit-key-swapped', '-n', c.ns]);
     await ctl.stop();
   });
 });
