@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { BITNAMI_ANNOTATIONS, BITNAMI_API_VERSION, bitnamiScope, type Scope } from '@sealkit/core';
 import { OPT_IN_ANNOTATION } from '../constants.js';
 import type { Cached } from '../runtime/informer.js';
-import { findCondition, objectIdentity, observedGeneration, ownerReferences, sortedEntries, stringMap, type OwnerReference } from '../runtime/object-fields.js';
+import { findCondition, objectIdentity, secretTemplate, stringList, observedGeneration, ownerReferences, sortedEntries, stringMap, type OwnerReference } from '../runtime/object-fields.js';
 
 /** What the controller keeps of a Bitnami SealedSecret: identity, the spec to open, its status. */
 export interface BitnamiSealedSecretView extends Cached {
@@ -55,12 +55,9 @@ export function bitnamiSealedSecretView(raw: any): BitnamiSealedSecretView {
       spec: raw?.spec ?? {},
     },
     template: {
-      labels: stringMap(tmd.labels),
-      annotations: stringMap(tmd.annotations),
-      finalizers: Array.isArray(tmd.finalizers) ? tmd.finalizers.filter((f: unknown): f is string => typeof f === 'string') : undefined,
+      ...secretTemplate(tpl),
+      finalizers: stringList(tmd.finalizers),
       ownerReferences: Array.isArray(tmd.ownerReferences) ? tmd.ownerReferences : undefined,
-      type: typeof tpl.type === 'string' && tpl.type ? tpl.type : undefined,
-      immutable: typeof tpl.immutable === 'boolean' ? tpl.immutable : undefined,
     },
     status: {
       observedGeneration: observedGeneration(raw),

@@ -206,28 +206,24 @@ export class LeaderElector {
     if (heldByOther && this.observed.at + duration > now) return 'busy';
     const mine = holder === this.o.identity;
     try {
-      await this.o.client.request({
-        method: 'PUT',
-        path: `${this.path}/${this.o.name}`,
-        ...bounded,
-        body: {
-          ...lease,
-          spec: {
-            ...spec,
-            holderIdentity: this.o.identity,
-            leaseDurationSeconds: seconds,
-            acquireTime: mine && spec.acquireTime ? spec.acquireTime : microTime(now),
-            renewTime: microTime(now),
-            leaseTransitions: (Number(spec.leaseTransitions) || 0) + (mine ? 0 : 1),
-          },
-        },
-      });
+      await this.putLease(lease, {
+        holderIdentity: this.o.identity,
+        leaseDurationSeconds: seconds,
+        acquireTime: mine && spec.acquireTime ? spec.acquireTime : microTime(now),
+        renewTime: microTime(now),
+        leaseTransitions: (Number(spec.leaseTransitions) || 0) + (mine ? 0 : 1),
+      }, bounded);
       return this.wrote(signal, now);
     } catch (err) {
       if (signal.aborted) return 'deadline';
       if (!isConflict(err)) this.o.log.warn('could not update lease', { lease: this.o.name, ...errorFields(err) });
       return 'failed';
     }
+  }
+
+  /** Replaces the lease's spec fields given, conditional on the resourceVersion it was read at. */
+  private async putLease(lease: any, spec: Record<string, unknown>, bounded: { signal?: AbortSignal; timeoutMs: number }): Promise<void> {
+    await this.o.client.request({ method: 'PUT', path: `${this.path}/${this.o.name}`, ...bounded, body: { ...lease, spec: { ...lease.spec, ...spec } } });
   }
 
   /** Our write of the lease (made at `now`) succeeded, unless the attempt's deadline passed meanwhile. */
@@ -243,16 +239,7 @@ export class LeaderElector {
     try {
       const lease: any = await this.o.client.request({ method: 'GET', path: `${this.path}/${this.o.name}`, ...bounded });
       if (lease?.spec?.holderIdentity !== this.o.identity) return;
-      const now = this.o.clock.now();
-      await this.o.client.request({
-        method: 'PUT',
-        path: `${this.path}/${this.o.name}`,
-        ...bounded,
-        body: {
-          ...lease,
-          spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(now) },
-        },
-      });
+      await this.putLease(lease, { holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(this.o.clock.now()) }, bounded);
       this.o.log.info('released leadership', { lease: this.o.name });
     } catch (err) {
       this.o.log.warn('could not release lease', { lease: this.o.name, ...errorFields(err) });

@@ -57,3 +57,18 @@ export function findCondition(raw: any, type: string): any {
   const conds: unknown = raw?.status?.conditions;
   return Array.isArray(conds) ? conds.find((c) => c?.type === type) : undefined;
 }
+
+/** The strings of a list field (finalizers), or undefined when it is not a list. */
+export function stringList(v: unknown): string[] | undefined {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined;
+}
+
+/** What a SealedSecret's spec.template says of the Secret besides its data (either format). */
+export function secretTemplate(tpl: any): { labels: Record<string, string>; annotations: Record<string, string>; type: string | undefined; immutable: boolean | undefined } {
+  return {
+    labels: stringMap(tpl?.metadata?.labels),
+    annotations: stringMap(tpl?.metadata?.annotations),
+    type: typeof tpl?.type === 'string' && tpl.type ? tpl.type : undefined,
+    immutable: typeof tpl?.immutable === 'boolean' ? tpl.immutable : undefined,
+  };
+}

@@ -4,7 +4,7 @@ import type { SecretObject } from '../secrets/plan.js';
 import type { Cached } from '../runtime/informer.js';
 import { DELETION_POLICIES, MANAGED_BY_VALUE, OPT_IN_ANNOTATION, RETAINED_FROM_ANNOTATION, type DeletionPolicy } from '../constants.js';
 import { MANAGED_BY_LABEL } from '@sealkit/core';
-import { findCondition, objectIdentity, observedGeneration, ownerReferences, sortedEntries, stringMap, type OwnerReference } from '../runtime/object-fields.js';
+import { findCondition, objectIdentity, secretTemplate, stringList, observedGeneration, ownerReferences, sortedEntries, stringMap, type OwnerReference } from '../runtime/object-fields.js';
 
 export type { OwnerReference, Condition };
 export { contentHash };
@@ -58,14 +58,9 @@ export function sealedSecretView(raw: any): SealedSecretView {
   return {
     ...objectIdentity(raw),
     deletionPolicy: spec?.deletionPolicy === 'Retain' ? 'Retain' : 'Delete',
-    finalizers: Array.isArray(raw?.metadata?.finalizers) ? raw.metadata.finalizers.filter((f: unknown): f is string => typeof f === 'string') : [],
+    finalizers: stringList(raw?.metadata?.finalizers) ?? [],
     encryptedData: stringMap(spec?.encryptedData),
-    template: {
-      labels: stringMap(tpl.metadata?.labels),
-      annotations: stringMap(tpl.metadata?.annotations),
-      type: typeof tpl.type === 'string' && tpl.type ? tpl.type : undefined,
-      immutable: typeof tpl.immutable === 'boolean' ? tpl.immutable : undefined,
-    },
+    template: secretTemplate(tpl),
     status: {
       observedGeneration: observedGeneration(raw),
       ready: ready
