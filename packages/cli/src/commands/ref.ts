@@ -29,6 +29,7 @@ import { describeObject, parseManifests, readInput } from '../input/manifests.js
 import { formatManifests, type OutputFormat } from '../output/manifests.js';
 import type { RegisterCommand } from '../types.js';
 import { inputFileOption, namespaceOption, outputFormatOption, writeFileOption } from './options.js';
+import { dynamicRef, refuseDynamicOnly, type DynamicRefFlags } from './ref-dynamic.js';
 
 // `sealkit ref`: writes a RemoteSecret (a reference to values in Vault; the controller fetches
 // them), and with --check resolves the references against Vault with the user's own
@@ -39,7 +40,7 @@ import { inputFileOption, namespaceOption, outputFormatOption, writeFileOption }
 // meaning of a read (key relative to the mount, KV v2 reads at <mount>/data/<key>, nothing ever
 // searched for "data", dotted properties) are core's kvReadPath / interpretKvRead / lookupProperty.
 
-interface RefFlags {
+interface RefFlags extends DynamicRefFlags {
   namespace?: string;
   store?: string;
   clusterStore?: boolean;
@@ -76,7 +77,11 @@ Examples:
 
   # resolve against Vault first (your VAULT_ADDR / VAULT_TOKEN; values are never printed)
   sealkit ref db -n prod --store vault --key prod/db --property password --check --mount secret
-  sealkit ref --check -f db.remote.yaml --mount secret`;
+  sealkit ref --check -f db.remote.yaml --mount secret
+
+  # a DynamicSecret: credentials Vault issues with a lease (renewed, replaced, revoked by the controller)
+  sealkit ref app-db -n prod --store vault --dynamic database/creds/app
+  sealkit ref web-tls -n prod --store vault --dynamic pki/issue/web --method POST --param common_name=web.example --type kubernetes.io/tls`;
 
 export const registerRef: RegisterCommand = (program, { io }) => {
   const groups: RefGroup[] = [];
@@ -104,6 +109,10 @@ export const registerRef: RegisterCommand = (program, { io }) => {
     .option('--check', 'resolve the references against Vault (VAULT_ADDR, VAULT_TOKEN) and report what exists')
     .option('--mount <path>', 'with --check: the KV mount of the store (default: secret)')
     .option('--kv-version <v1|v2>', 'with --check: the KV version (default: detected)')
+    .option('--dynamic <path>', 'write a DynamicSecret instead: credentials Vault issues with a lease at this path, mount included (e.g. database/creds/app)')
+    .option('--method <GET|POST>', 'with --dynamic: how to ask (controller default GET; POST sends --param)')
+    .option('--param <name=value>', 'with --dynamic --method POST: a body parameter (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--renewal-percent <n>', 'with --dynamic: renew at this share of the lease TTL (10-90, controller default 67)')
     .addHelpText('after', EXAMPLES);
   // Commander reports options in command-line order through these events: that order is what
   // ties a --property to the --key before it.
@@ -145,6 +154,8 @@ export const registerRef: RegisterCommand = (program, { io }) => {
 };
 
 async function ref(io: Io, name: string | undefined, flags: RefFlags, groups: RefGroup[]): Promise<void> {
+  if (flags.dynamic !== undefined) return dynamicRef(io, name, flags as RefFlags & Record<string, unknown>, groups.length);
+  refuseDynamicOnly(flags);
   const building = name !== undefined || groups.length > 0;
   let manifests: Record<string, unknown>[];
   let plans: RemoteSecretPlan[];
