@@ -167,6 +167,15 @@ describe('reconcileDynamicSecret', () => {
     expect(t.status().conditions[0]).toMatchObject({ status: 'False' });
   });
 
+  it('a Secret of that name that is not ours: SecretNotOwned, and Vault is not asked for credentials', async () => {
+    const t = setup();
+    t.api.put({ apiVersion: 'v1', kind: 'Secret', metadata: { namespace: 'app', name: 'db' }, data: { password: b64('theirs') } });
+    const r = await t.run();
+    expect(r).toMatchObject({ outcome: 'failed', reason: 'SecretNotOwned', work: { kind: 'retry' } });
+    expect(t.vault.issued).toBe(0);
+    expect(unb64(t.secret().data.password)).toBe('theirs');
+  });
+
   it('after a restart adopts the lease on the Secret (one lookup, no issue), and renews it when due', async () => {
     const t = setup();
     await t.run();

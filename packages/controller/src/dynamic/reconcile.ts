@@ -244,6 +244,9 @@ class Pass {
     const plan = this.plan!;
     let issued: IssuedCredentials;
     try {
+      // A Secret we may not write is known before Vault is asked: no credentials issued for nothing
+      // (and none issued and revoked at each retry while it stays in the way).
+      checkDynamicTarget(await d.secrets.get(plan.namespace, plan.targetName), plan);
       issued = await issueCredentials(client, plan.path, plan.method, plan.parameters);
     } catch (err) {
       return this.fail(asRemoteError(err));
