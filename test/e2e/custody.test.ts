@@ -268,6 +268,40 @@ describe('vault-transit custody', () => {
   });
 });
 
+describe('first start', () => {
+  it('Vault unreachable before any key exists: no key written, ConfigMap status and readiness say why; the key comes when Vault does', async () => {
+    const c = await controllerNamespace('skf');
+    await proxy.setEnabled(false);
+    let ctl: ControllerProcess;
+    try {
+      await expectVaultAway();
+      ctl = await start(c, custodyFlags(c), { waitReady: false });
+      const cm = await waitFor('ConfigMap with the custody status', async () => {
+        const o = await getJson(['configmap', 'sealkit-cert', '-n', c.ns]);
+        return /^Unavailable: cannot create a key: .*Vault unreachable/.test(o?.metadata?.annotations?.[STATUS_ANN] ?? '') && o;
+      }, 30_000, 200);
+      expect(cm.data).toBeUndefined();
+      expect(ctl.has('cannot wrap new key', (l) => /Vault unreachable/.test(l.reason))).toBe(true);
+      const r = await readyz(ctl);
+      expect(r.status).toBe(503);
+      expect(r.text).toMatch(/key custody vault-transit: cannot create a key: .*Vault unreachable/);
+      expect(await keySecrets(c.ns)).toEqual([]);
+    } finally {
+      await proxy.setEnabled(true);
+    }
+    await ctl.waitReady(60_000);
+    const keys = await keySecrets(c.ns);
+    expect(keys).toHaveLength(1);
+    expect(keys[0].metadata.annotations[CUSTODY_ANN]).toBe('vault-transit');
+    const cm = await waitFor('ConfigMap with the key and Ready', async () => {
+      const o = await getJson(['configmap', 'sealkit-cert', '-n', c.ns]);
+      return o?.data?.['key-id'] && /^Ready: 1 key \(vault-transit\)/.test(o.metadata.annotations?.[STATUS_ANN] ?? '') && o;
+    }, 30_000, 200);
+    expect(cm.data['key-id']).toBe(keys[0].metadata.annotations['sealkit.dev/key-id']);
+    await ctl.stop();
+  });
+});
+
 describe('Vault login', () => {
   it('an expired Vault token is replaced by a new Kubernetes auth login when the custody is next needed', async () => {
     const c = await controllerNamespace('skl');

@@ -60,6 +60,8 @@ export interface CustodyStatus {
   waiting: UnwrapProblem[];
   /** Given up on (tampered, another custody, wrong key id): logged, never loaded. */
   ignored: UnwrapProblem[];
+  /** Why the last attempt to create a key failed (e.g. Vault unreachable at first start), until one succeeds. */
+  createFailure?: string | undefined;
 }
 
 export const keySecretName = (id: string) => `${KEY_SECRET_PREFIX}${id}`;
@@ -178,6 +180,7 @@ export class KeyringStore {
       return [`key custody ${s.custody}: ${s.waiting.length} key Secret${s.waiting.length === 1 ? '' : 's'} waiting: ${s.waiting[0]!.message}`];
     }
     if (this.loadedOnce && s.loaded === 0 && s.ignored.length > 0) return [`key custody ${s.custody}: no usable key: ${s.ignored[0]!.message}`];
+    if (s.loaded === 0 && s.createFailure) return [`key custody ${s.custody}: cannot create a key: ${s.createFailure}`];
     return [];
   }
 
@@ -229,6 +232,13 @@ export class KeyringStore {
     return prev?.pair;
   }
 
+  /** Records why the last key could not be created (shown while no key is loaded), and tells listeners. */
+  private setCreateFailure(why: string | undefined): void {
+    if (this.status.createFailure === why) return;
+    this.status = { ...this.status, createFailure: why };
+    for (const l of this.listeners) l();
+  }
+
   private rebuild(): void {
     const good: KeyEntry[] = [];
     const asked: KeyToUnwrap[] = [];
@@ -256,7 +266,7 @@ export class KeyringStore {
     // and publishes) all keys at once rather than one key at a time.
     if (firstAttempts > 0) return;
     const byName = (a: UnwrapProblem, b: UnwrapProblem) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-    const status: CustodyStatus = { custody: this.custody.name, loaded: good.length, waiting: waiting.sort(byName), ignored: ignored.sort(byName) };
+    const status: CustodyStatus = { custody: this.custody.name, loaded: good.length, waiting: waiting.sort(byName), ignored: ignored.sort(byName), createFailure: this.status.createFailure };
     // Synced once every key Secret of the first list has been unwrapped or given up on; a key
     // Secret that appears later while Vault is away does not make a running replica unsynced.
     if (!this.loadedOnce && this.informer.hasSynced && waiting.length === 0) {
@@ -312,7 +322,15 @@ export class KeyringStore {
   async createKey(reason: string, pair: KeyPair = generateKeyPair()): Promise<string> {
     const id = keyId(pair.publicKey);
     // Wrapped before anything is written: under vault-transit no plaintext key ever reaches the API server.
-    const wrapped = await this.custody.wrap(pair.secretKey, id);
+    let wrapped: WrappedKey;
+    try {
+      wrapped = await this.custody.wrap(pair.secretKey, id);
+    } catch (err) {
+      this.o.log.error('cannot wrap new key', { keyId: id, custody: this.custody.name, reason: err instanceof KeyCustodyError ? err.message : 'wrap failed' });
+      this.setCreateFailure(err instanceof KeyCustodyError ? err.message : `${this.custody.name} wrap failed`);
+      throw err;
+    }
+    this.setCreateFailure(undefined);
     // This replica knows the key already: no unwrap round trip when its Secret comes back by watch.
     this.unwrapper.seed({ name: keySecretName(id), keyId: id, wrapped }, pair);
     try {

@@ -19,9 +19,25 @@ const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 /** One line for humans and `kubectl get -o jsonpath`: `Ready: ...` or `Unavailable: <why>; ...`. */
 export function custodyStatusText(s: CustodyStatus): string {
   if (s.waiting.length > 0) return `Unavailable: ${s.waiting[0]!.message}; ${plural(s.waiting.length, 'key Secret')} waiting`;
+  if (s.loaded === 0 && s.createFailure) return `Unavailable: cannot create a key: ${s.createFailure}`;
   if (s.loaded === 0 && s.ignored.length > 0) return `Unavailable: no usable key: ${s.ignored[0]!.message}; ${plural(s.ignored.length, 'key Secret')} ignored`;
   const ignored = s.ignored.length > 0 ? `; ${s.ignored.length} ignored: ${s.ignored[0]!.message}` : '';
   return `Ready: ${plural(s.loaded, 'key')} (${s.custody})${ignored}`;
+}
+
+/** The public-key ConfigMap as first created: data when keys are known, the custody status when given. */
+function publicKeysConfigMap(namespace: string, data: Record<string, string> | undefined, status: string | undefined): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: PUBLIC_KEYS_CONFIGMAP,
+      namespace,
+      labels: { 'app.kubernetes.io/part-of': MANAGED_BY_VALUE, 'app.kubernetes.io/managed-by': MANAGED_BY_VALUE },
+      ...(status !== undefined ? { annotations: { [KEY_CUSTODY_STATUS_ANNOTATION]: status } } : {}),
+    },
+    ...(data ? { data } : {}),
+  };
 }
 
 const configMapsPath = (namespace: string) => `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`;
@@ -35,8 +51,19 @@ export async function publishKeyStatus(client: KubeClient, namespace: string, st
   try {
     current = await client.request({ method: 'GET', path: `${configMapsPath(namespace)}/${PUBLIC_KEYS_CONFIGMAP}` });
   } catch (err) {
-    if (isNotFound(err)) return false;
-    throw err;
+    if (!isNotFound(err)) throw err;
+  }
+  if (!current) {
+    // No key was ever published (first start): only a failure is worth a ConfigMap without data
+    // (`sealkit cert` then says it has no cert.pem and asks the controller).
+    if (!status.startsWith('Unavailable:')) return false;
+    try {
+      await client.request({ method: 'POST', path: configMapsPath(namespace), query: { fieldManager: FIELD_MANAGER }, body: publicKeysConfigMap(namespace, undefined, status) });
+    } catch (err) {
+      if (isAlreadyExists(err)) return false; // the next publish compares with it
+      throw err;
+    }
+    return true;
   }
   if (current?.metadata?.annotations?.[KEY_CUSTODY_STATUS_ANNOTATION] === status) return false;
   await client.request({
@@ -87,17 +114,7 @@ export async function publishPublicKeys(client: KubeClient, namespace: string, k
         method: 'POST',
         path,
         query: { fieldManager: FIELD_MANAGER },
-        body: {
-          apiVersion: 'v1',
-          kind: 'ConfigMap',
-          metadata: {
-            name: PUBLIC_KEYS_CONFIGMAP,
-            namespace,
-            labels: { 'app.kubernetes.io/part-of': MANAGED_BY_VALUE, 'app.kubernetes.io/managed-by': MANAGED_BY_VALUE },
-            ...(status !== undefined ? { annotations } : {}),
-          },
-          data,
-        },
+        body: publicKeysConfigMap(namespace, data, status),
       });
     } catch (err) {
       // Another writer created it between our read and our create: compare with theirs.

@@ -77,13 +77,18 @@ describe('KeyringStore with a key custody', () => {
     await store.stop();
   });
 
-  it('a new key cannot be written while the custody is away: nothing half-written', async () => {
+  it('a new key cannot be written while the custody is away: nothing half-written, and the reason is shown until a key is made', async () => {
     const api = new FakeKube();
     const custody = switchable();
     const store = new KeyringStore({ client: api, namespace: NS, clock: new FakeClock(0), log: silentLogger, custody });
     custody.down = true;
     await expect(store.createKey('test')).rejects.toThrow('Vault unreachable');
     expect(api.writes()).toEqual([]);
+    expect(store.notReady()).toEqual(['key custody plaintext: cannot create a key: Vault unreachable (ECONNREFUSED)']);
+    expect(custodyStatusText(store.custodyStatus())).toBe('Unavailable: cannot create a key: Vault unreachable (ECONNREFUSED)');
+    custody.down = false;
+    await store.createKey('test');
+    expect(store.notReady()).toEqual([]);
   });
 
   it('only keys that cannot load at all: synced, and not ready with the reason', async () => {
