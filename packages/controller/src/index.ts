@@ -14,7 +14,9 @@ export { ApiError } from './kube/errors.js';
 export { connect, loadKubeconfigFile, inClusterConnection, type Connection } from './kube/config.js';
 export { LeaderElector } from './runtime/leader.js';
 export { KeyringStore, keySecretManifest, keySecretName, type PublicKeyInfo } from './keys/keyring-store.js';
-export { publicKeysData } from './keys/publisher.js';
+export { publicKeysData, custodyStatusText, KEY_CUSTODY_STATUS_ANNOTATION } from './keys/publisher.js';
+// Key custody (docs/operations.md): what keySecretManifest stores, and the seam for a cloud KMS.
+export { CUSTODY_NAMES, KeyCustodyError, plaintextCustody, VaultTransitCustody, createKeyCustody, unwrapKeyPair, migrateKeyCustody, wrappedKeyOfSecret, type CustodyName, type KeyCustody, type WrappedKey } from './keys/custody/index.js';
 export { reconcileSealedSecret, unsealReason, type ReconcileDeps, type Opener } from './sealed/reconcile.js';
 export { decide, desiredSecret, type Decision, type DesiredSecret } from './sealed/desired.js';
 export { sealedSecretView, secretView, contentHash } from './sealed/views.js';
