@@ -176,6 +176,8 @@ export type {
   DynamicSecretStatus,
   DynamicSecret,
 } from './remote/types.js';
+export { ROLLOUT_KINDS, RESTART_ON_CHANGE_ANNOTATION, parseRolloutRestartTargets } from './rollout.js';
+export type { RolloutKind, RolloutRestartTarget, RolloutStatus } from './rollout.js';
 export { planDynamicSecret, planRemoteSecret, planStore, parseRefreshInterval, selectorMatches, storeKey } from './remote/validate.js';
 export type {
   PlanOptions,

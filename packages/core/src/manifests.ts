@@ -11,6 +11,7 @@ import { field, isPlainObject, q, sortKeys, stringMap, withField, type Plain } f
 import { inspectValue, sealValues, type Unsealer } from './format.js';
 import type { RandomSource } from './random.js';
 import { SCOPES, isNamespace, isObjectName, parseScope, type Scope } from './scope.js';
+import { parseRolloutRestartTargets, type RolloutRestartTarget } from './rollout.js';
 
 export const API_GROUP = 'sealkit.dev';
 export const SEALED_SECRET_API_VERSION = 'sealkit.dev/v1alpha1';
@@ -51,6 +52,7 @@ export interface SealedSecretManifest {
       type?: string;
       immutable?: boolean;
     };
+    rolloutRestartTargets?: RolloutRestartTarget[];
   };
   status?: unknown;
 }
@@ -193,6 +195,8 @@ function checkSealedSecret(obj: unknown, inspectValues: boolean): SealedSecretMa
     }
     sealed.spec.template = template;
   }
+  const targets = parseRolloutRestartTargets(spec.rolloutRestartTargets);
+  if (targets.length) sealed.spec.rolloutRestartTargets = targets;
   if (o.status !== undefined) sealed.status = o.status;
   return sealed;
 }

@@ -4,6 +4,7 @@
 // applied in code (validate.ts), so a manifest applied by Argo CD reads back exactly as written.
 
 import { API_GROUP } from '../manifests.js';
+import type { RolloutRestartTarget, RolloutStatus } from '../rollout.js';
 
 export const REMOTE_GROUP = API_GROUP;
 export const REMOTE_VERSION = 'v1alpha1';
@@ -111,6 +112,8 @@ export interface RemoteSecretSpec {
   };
   data?: RemoteSecretData[];
   dataFrom?: RemoteSecretDataFrom[];
+  /** Workloads restarted when the Secret's data changes (rollout.ts). */
+  rolloutRestartTargets?: RolloutRestartTarget[];
 }
 
 /** What was synced, by reference and version; never a value. */
@@ -137,6 +140,7 @@ export interface RemoteSecretStatus {
   syncedResourceVersion?: string;
   data?: SyncedRef[];
   dataFrom?: SyncedExtract[];
+  rollout?: RolloutStatus;
 }
 
 export interface RemoteSecret {

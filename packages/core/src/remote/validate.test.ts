@@ -43,6 +43,7 @@ describe('planRemoteSecret', () => {
       template: undefined,
       data: [{ secretKey: 'password', key: 'prod/db', property: 'password', version: undefined }],
       dataFrom: [],
+      rolloutRestartTargets: [],
     });
     const bare = planRemoteSecret(rs(base, { name: 'db', namespace: 'prod' }));
     expect(bare.uid).toBe('');

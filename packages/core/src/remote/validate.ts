@@ -10,6 +10,7 @@ import { fromBase64Kubernetes } from '../bytes.js';
 import { parseDuration } from '../duration.js';
 import { BadInputError } from '../errors.js';
 import { isSecretKey } from '../manifests.js';
+import { parseRolloutRestartTargets, type RolloutRestartTarget } from '../rollout.js';
 import { isNamespace, isObjectName } from '../scope.js';
 import { parseKvVersionPin, pathSegments } from './kv-path.js';
 import { parseTemplate, type ParsedTemplate } from './template.js';
@@ -143,6 +144,7 @@ export interface RemoteSecretPlan {
   template: PlannedTemplate | undefined;
   data: PlannedRef[];
   dataFrom: PlannedExtract[];
+  rolloutRestartTargets: RolloutRestartTarget[];
 }
 
 export interface PlanOptions {
@@ -213,6 +215,7 @@ export function planRemoteSecret(o: unknown, options: PlanOptions = {}): RemoteS
     template,
     data,
     dataFrom,
+    rolloutRestartTargets: parseRolloutRestartTargets(spec.rolloutRestartTargets),
   };
 }
 
