@@ -23,6 +23,8 @@ export interface Config {
   workers: number;
   resyncPeriodMs: number;
   maxBackoffMs: number;
+  /** --rollout-on-change: also restart workloads annotated sealkit.dev/restart-on-change (watches Deployments, StatefulSets, DaemonSets). */
+  rolloutOnChange: boolean;
   leaderElect: boolean;
   leaseName: string;
   leaseDurationMs: number;
@@ -67,6 +69,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   workers: { section: ALL, env: ['SEALKIT_WORKERS'], default: '32', help: 'objects reconciled in parallel, per kind (bounds API writes in flight)' },
   'resync-period': { section: ALL, env: ['SEALKIT_RESYNC_PERIOD'], default: '10m', help: 're-check every SealedSecret and the public-key ConfigMap this often (writes only on a difference; 0 disables); RemoteSecrets refresh on their own spec.refreshInterval' },
   'max-backoff': { section: ALL, env: ['SEALKIT_MAX_BACKOFF'], default: '5m', help: 'longest wait between retries of a failing object (retries never stop)' },
+  'rollout-on-change': { section: ALL, env: ['SEALKIT_ROLLOUT_ON_CHANGE'], default: 'false', boolean: true, help: 'also restart Deployments, StatefulSets and DaemonSets annotated sealkit.dev/restart-on-change=true when a managed Secret they use changes (watches those kinds: needs the rollout RBAC); spec.rolloutRestartTargets work without it' },
   'key-renew-period': { section: KEYS, env: ['SEALKIT_KEY_RENEW_PERIOD'], default: '720h', help: 'generate a new active key this often (0 disables)' },
   'key-custody': { section: CUSTODY, env: ['SEALKIT_KEY_CUSTODY'], default: 'plaintext', help: 'how key Secrets hold private keys: plaintext (PKCS#8 PEM) or vault-transit (only a Vault Transit ciphertext)' },
   'key-custody-vault-addr': { section: CUSTODY, env: ['SEALKIT_KEY_CUSTODY_VAULT_ADDR'], help: 'Vault address for vault-transit, e.g. https://vault.vault:8200' },
@@ -225,6 +228,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pr
     workers,
     resyncPeriodMs: parseDuration(get('resync-period')!, 'resync-period'),
     maxBackoffMs: parseDuration(get('max-backoff')!, 'max-backoff'),
+    rolloutOnChange: parseBool(get('rollout-on-change')!, 'rollout-on-change'),
     leaderElect: parseBool(get('leader-elect')!, 'leader-elect'),
     leaseName: get('lease-name')!,
     leaseDurationMs: parseDuration(get('lease-duration')!, 'lease-duration'),

@@ -19,6 +19,7 @@ import { createLogger, type Logger } from './runtime/log.js';
 import { Manager } from './runtime/manager.js';
 import { createMetrics } from './runtime/metrics.js';
 import { WriteGate } from './runtime/write-gate.js';
+import { rolloutWiring } from './rollout/wiring.js';
 import { SealedSecretReconciler } from './sealed/controller.js';
 import { managedSecretsCache } from './secrets/cache.js';
 
@@ -171,8 +172,9 @@ async function run(cfg: Config, conn: Connection, client: HttpKubeClient, log: L
   const custody = keyCustody(cfg, cfg.keyCustody.custody, log);
   const keys = new KeyringStore({ client: sk.writes, namespace: cfg.namespace, clock, log, metrics, custody });
   const secrets = managedSecretsCache({ namespaces: cfg.watchNamespaces, client: sk.writes, clock, log, metrics });
-  const sealed = new SealedSecretReconciler({ ...common, client: sk.writes, secrets, keys, events: sk.events, resyncPeriodMs: cfg.resyncPeriodMs });
-  const remote = new RemoteController({ ...common, client: sk.writes, secrets, events: sk.events });
+  const rollout = rolloutWiring({ ...common, client: sk.writes, events: sk.events }, cfg.rolloutOnChange);
+  const sealed = new SealedSecretReconciler({ ...common, client: sk.writes, secrets, keys, events: sk.events, resyncPeriodMs: cfg.resyncPeriodMs, rollout });
+  const remote = new RemoteController({ ...common, client: sk.writes, secrets, events: sk.events, rollout });
   // DynamicSecrets share the RemoteSecrets' stores and Vault sessions.
   const dynamic = new DynamicSecretReconciler({ ...common, client: sk.writes, secrets, events: sk.events, remote });
   sk.manager
@@ -216,6 +218,7 @@ async function run(cfg: Config, conn: Connection, client: HttpKubeClient, log: L
     workers: cfg.workers,
     bitnami: cfg.bitnami !== undefined,
     keyCustody: custody.name,
+    rolloutOnChange: cfg.rolloutOnChange,
   });
 
   const stopped = new Promise<string>((resolve) => {

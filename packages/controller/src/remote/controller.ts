@@ -5,6 +5,7 @@
 // for drift; the manager runs its queues only while leading, and stop() revokes the Vault tokens
 // it created.
 
+import type { RolloutWiring } from '../rollout/wiring.js';
 import type { EventSink } from '../runtime/events.js';
 import { Informer, InformerGroup, cacheKey, informerPerNamespace, splitKey, type Cached } from '../runtime/informer.js';
 import type { KubeClient } from '../kube/client.js';
@@ -59,6 +60,8 @@ export interface RemoteControllerOptions {
   /** The runtime's informer of managed Secrets (label managed-by=sealkit). */
   secrets: InformerGroup<SecretView>;
   events: EventSink;
+  /** Rollout on change: the restarter, and the workload caches it reads (with --rollout-on-change). */
+  rollout?: RolloutWiring;
   log: Logger;
   clock?: Clock;
   random?: Random;
@@ -149,6 +152,7 @@ export class RemoteController implements Reconciler {
       random,
       memo: this.memo,
       takeForced: (k) => this.forced.delete(k),
+      ...(o.rollout ? { rollout: o.rollout.restarter } : {}),
       log: (level, msg, fields) => this.log[level](msg, fields),
     };
     this.queue = new WorkQueue({
@@ -168,7 +172,7 @@ export class RemoteController implements Reconciler {
       handler: (key) => this.reconcileStore(key),
       onError: (key, err) => this.log.warn('store check failed; will retry', { key, ...errorFields(err) }),
     });
-    this.caches = [this.remoteSecrets, this.remoteStores, this.clusterStores, o.secrets];
+    this.caches = [this.remoteSecrets, this.remoteStores, this.clusterStores, o.secrets, ...(o.rollout?.caches ?? [])];
     this.queues = [this.queue, this.storeQueue];
     this.statusWriter = new StatusWriter(o.client);
 

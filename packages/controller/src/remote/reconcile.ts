@@ -15,6 +15,8 @@ import { ApiError, isConflict, isNotFound } from '../kube/errors.js';
 import { readyCondition, type StatusTarget } from '../runtime/status.js';
 import { contentHash } from '../secrets/digest.js';
 import type { SecretWriter } from '../secrets/writer.js';
+import { secretDataHash } from '../rollout/hash.js';
+import { ROLLOUT_CONDITION, type Restarter, type RolloutOutcome } from '../rollout/restarter.js';
 import { apiFailure, remoteSecretPath, type RemoteKubeApi } from './kube-api.js';
 import { notFoundHint } from './kv-path.js';
 import type { RemoteMetrics } from './metrics.js';
@@ -73,6 +75,8 @@ export interface RemoteReconcileDeps {
   memo: Map<string, RemoteMemo>;
   /** True once after the force-sync annotation changed: read Vault now, bypassing shared reads. */
   takeForced?(key: string): boolean;
+  /** Restarts the workloads of a Secret whose data changed (spec.rolloutRestartTargets, opted-in workloads). */
+  rollout?: Pick<Restarter, 'secretChanged'>;
   log?: (level: 'info' | 'warn', msg: string, fields: Record<string, string | number | boolean | undefined>) => void;
 }
 
@@ -240,8 +244,9 @@ class Ctx {
   /** Not due, values in memory, Secret changed or gone: put it back. */
   async heal(m: RemoteMemo, store: StorePlan): Promise<RemoteReconcileResult> {
     let op: string;
+    let rollout: RolloutOutcome | undefined;
     try {
-      ({ op, rv: m.secretRV } = await this.write(m.content!));
+      ({ op, rv: m.secretRV, rollout } = await this.write(m.content!));
     } catch (err) {
       return this.fail(asRemoteError(err), store);
     }
@@ -249,7 +254,7 @@ class Ctx {
       this.d.events.emit(this.target, 'Normal', 'SecretRestored', `Secret ${this.plan!.targetName} was changed or deleted outside sealkit and has been restored`);
       this.d.log?.('info', 'secret restored', { namespace: this.plan!.namespace, name: this.plan!.name, op });
     }
-    await this.writeStatus(this.okStatus(m));
+    await this.writeStatus(this.okStatus(m, rollout));
     return { ...this.scheduled(m, op === 'unchanged' ? 'unchanged' : 'restored') };
   }
 
@@ -364,10 +369,11 @@ class Ctx {
     const cachedRV = d.cachedSecretVersion(plan.namespace, plan.targetName);
     let op = 'unchanged';
     let rv = cachedRV;
+    let rollout: RolloutOutcome | undefined;
     const sameAsBefore = previous && previous.uid === plan.uid && previous.contentHash === contentHash && cachedRV !== undefined && cachedRV === previous.secretRV;
     if (!sameAsBefore) {
       try {
-        ({ op, rv } = await this.write(content));
+        ({ op, rv, rollout } = await this.write(content));
       } catch (err) {
         return this.fail(asRemoteError(err), store);
       }
@@ -393,21 +399,30 @@ class Ctx {
       this.d.events.emit(this.target, 'Normal', 'Updated', `Secret ${plan.targetName} updated from Vault`);
     }
     if (op !== 'unchanged') this.d.log?.('info', 'secret written', { namespace: plan.namespace, name: plan.name, op });
-    await this.writeStatus(this.okStatus(m));
+    await this.writeStatus(this.okStatus(m, rollout));
     return this.scheduled(m, op);
   }
 
-  /** Creates or updates the target Secret; returns what was done and its resourceVersion. */
-  async write(content: TargetContent): Promise<{ op: string; rv: string | undefined }> {
+  /**
+   * Creates or updates the target Secret; returns what was done, its resourceVersion, and the
+   * rollout done when the write changed the Secret's data (a first creation restarts nothing).
+   */
+  async write(content: TargetContent): Promise<{ op: string; rv: string | undefined; rollout?: RolloutOutcome }> {
     const plan = this.plan!;
     // A Secret absent from the managed-Secret cache is usually absent: try to create it without a
     // GET first (an AlreadyExists answer, e.g. an unlabelled Secret of that name, means: read, decide again).
     const skipRead = plan.creationPolicy !== 'Merge' && this.d.cachedSecretVersion(plan.namespace, plan.targetName) === undefined;
-    const { op, secret } = await this.d.secrets.apply(targetSecret(content, this.owner, plan.targetName), {
+    const { op, secret, previous } = await this.d.secrets.apply(targetSecret(content, this.owner, plan.targetName), {
       skipRead,
       check: (live) => checkTarget(live, this.owner, plan.targetName),
     });
-    return { op, rv: secret?.metadata.resourceVersion };
+    const rv = secret?.metadata.resourceVersion;
+    if (op === 'unchanged' || !previous || !secret || !this.d.rollout) return { op, rv };
+    const before = secretDataHash(plan.namespace, plan.targetName, previous.data);
+    const after = secretDataHash(plan.namespace, plan.targetName, secret.data);
+    if (before === after) return { op, rv };
+    const rollout = await this.d.rollout.secretChanged({ owner: this.target, namespace: plan.namespace, secretName: plan.targetName, dataHash: after, targets: plan.rolloutRestartTargets });
+    return { op, rv, ...(rollout ? { rollout } : {}) };
   }
 
   /** deletionPolicy Delete and every referenced key gone from Vault. */
@@ -454,7 +469,7 @@ class Ctx {
     return { work, outcome: 'failed', reason: err.reason };
   }
 
-  okStatus(m: RemoteMemo): RemoteSecretStatus {
+  okStatus(m: RemoteMemo, rollout?: RolloutOutcome): RemoteSecretStatus {
     const n = m.content ? Object.keys(m.content.data).length : undefined;
     const message = n !== undefined ? `Secret ${this.plan!.targetName} holds ${n} key${n === 1 ? '' : 's'} from Vault` : `Secret ${this.plan!.targetName} is synced`;
     const s = this.baseStatus({ ready: true, reason: Reason.Synced, message }, { keepSynced: false });
@@ -462,6 +477,10 @@ class Ctx {
     if (m.secretRV !== undefined) s.syncedResourceVersion = m.secretRV;
     if (m.synced.data.length) s.data = m.synced.data;
     if (m.synced.dataFrom.length) s.dataFrom = m.synced.dataFrom;
+    if (rollout) {
+      s.conditions = [s.conditions![0]!, rollout.condition];
+      s.rollout = rollout.rollout;
+    }
     return s;
   }
 
@@ -470,7 +489,8 @@ class Ctx {
     const generation = this.rs.metadata.generation ?? 0;
     const s: RemoteSecretStatus = {
       observedGeneration: generation,
-      conditions: [readyCondition(currentReady(this.rs), state, generation, this.d.clock.now())],
+      // The Rollout condition of the last rollout stays (a merge patch replaces the list whole).
+      conditions: [readyCondition(currentReady(this.rs), state, generation, this.d.clock.now()), ...(prev.conditions ?? []).filter((c) => c.type === ROLLOUT_CONDITION)],
     };
     if (o.keepSynced) {
       if (prev.refreshTime !== undefined) s.refreshTime = prev.refreshTime;
@@ -486,7 +506,8 @@ class Ctx {
     const cur = this.rs.status ?? {};
     const norm = (s: RemoteSecretStatus) =>
       JSON.stringify([s.observedGeneration, s.conditions ?? [], s.refreshTime ?? null, s.syncedResourceVersion ?? null, s.data ?? null, s.dataFrom ?? null]);
-    if (norm(cur) === norm(next)) return;
+    // A rollout just done is always reported (status.rollout is otherwise left as it is).
+    if (norm(cur) === norm(next) && !next.rollout) return;
     // Merge patch: absent fields must be sent as null to be cleared.
     const body = { refreshTime: null, syncedResourceVersion: null, data: null, dataFrom: null, ...next } as unknown as RemoteSecretStatus;
     try {

@@ -41,6 +41,8 @@ export function createMetrics() {
     vaultLogins: counter('sealkit_vault_logins_total', 'Vault logins (or static token checks) by store, method and result.', ['store', 'method', 'result']),
     vaultRenewals: counter('sealkit_vault_token_renewals_total', 'Vault token renewals by store and result.', ['store', 'result']),
     remoteSyncs: counter('sealkit_remotesecret_syncs_total', 'RemoteSecret reconciles by result and reason.', ['result', 'reason']),
+    // Rollout on change
+    rolloutRestarts: counter('sealkit_rollout_restarts_total', 'Workload restarts after a managed Secret changed, by kind and result (restarted, unchanged, missing, forbidden, failed).', ['kind', 'result']),
     // The runtime
     queueDepth: gauge('sealkit_workqueue_depth', 'Keys waiting in a work queue, by controller.', ['controller'], (g) => {
       for (const [c, q] of queues) g.set({ controller: c }, q.depth);

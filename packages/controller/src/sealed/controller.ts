@@ -7,6 +7,7 @@ import { queueOnSpecChange } from '../runtime/queue-on-spec-change.js';
 import { StatusLane, StatusWriter } from '../runtime/status.js';
 import { WorkQueue } from '../runtime/workqueue.js';
 import { SecretWriter } from '../secrets/writer.js';
+import type { RolloutWiring } from '../rollout/wiring.js';
 import { reconcileSealedSecret, type Memo, type ReconcileDeps } from './reconcile.js';
 import { FinalizerWriter } from './retain.js';
 import type { SealedSecretStatus } from './status.js';
@@ -17,6 +18,8 @@ export interface SealedSecretReconcilerOptions extends ReconcilerContext {
   secrets: InformerGroup<SecretView>;
   keys: KeyringStore;
   resyncPeriodMs: number;
+  /** Rollout on change: the restarter, and the workload caches it reads (with --rollout-on-change). */
+  rollout?: RolloutWiring;
 }
 
 /** sealkit.dev/v1alpha1 SealedSecrets -> Secrets, plugged into the runtime's Manager. */
@@ -65,6 +68,7 @@ export class SealedSecretReconciler implements Reconciler {
       memo: this.memo,
       log,
       metrics,
+      ...(o.rollout ? { rollout: o.rollout.restarter } : {}),
     };
     this.queue = new WorkQueue({
       clock,
@@ -83,7 +87,7 @@ export class SealedSecretReconciler implements Reconciler {
       },
     });
     metrics.watchQueue(this.name, this.queue);
-    this.caches = [this.sealedSecrets, o.secrets, o.keys];
+    this.caches = [this.sealedSecrets, o.secrets, o.keys, ...(o.rollout?.caches ?? [])];
     this.queues = [this.queue];
 
     this.sealedSecrets.on(queueOnSpecChange(this.queue, this.memo));

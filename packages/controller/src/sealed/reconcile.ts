@@ -7,6 +7,7 @@ import { ApiError, errorFields, isAlreadyExists, isConflict, isNotFound } from '
 import type { Logger } from '../runtime/log.js';
 import type { Metrics } from '../runtime/metrics.js';
 import type { SecretWriter } from '../secrets/writer.js';
+import type { Restarter, RolloutOutcome } from '../rollout/restarter.js';
 import type { ReadyState } from '../runtime/status.js';
 import { nextStatus, type SealedSecretStatus } from './status.js';
 import type { WorkResult } from '../runtime/workqueue.js';
@@ -44,6 +45,8 @@ export interface ReconcileDeps {
   memo: Map<string, Memo>;
   log: Logger;
   metrics?: Metrics;
+  /** Restarts the workloads of a Secret whose data changed (spec.rolloutRestartTargets, opted-in workloads). */
+  rollout?: Pick<Restarter, 'secretChanged'>;
 }
 
 export type Outcome = 'unchanged' | 'created' | 'updated' | 'recreated' | 'failed' | 'not_owned' | 'gone' | 'retained';
@@ -194,10 +197,16 @@ export async function reconcileSealedSecret(key: string, d: ReconcileDeps): Prom
     // Routine first creations at debug: a first start with 10,000 objects should not print 10,000 lines.
     (decision === 'create' && !drift ? d.log.debug : d.log.info)('secret written', { namespace, name, op: decision, drift: Boolean(drift) });
   }
+  // Restart what uses the Secret only when its data changed: a first creation, a label or
+  // annotation change, a resync and a restart (nothing written) restart nothing.
+  let rollout: RolloutOutcome | undefined;
+  if (written && live && live.dataHash !== written.dataHash && d.rollout) {
+    rollout = await d.rollout.secretChanged({ owner: ss, namespace, secretName: name, dataHash: written.dataHash, targets: ss.rolloutTargets });
+  }
   const secretRV = (written ?? live)!.resourceVersion;
   const prevMemo = d.memo.get(key);
   d.memo.set(key, { ...prevMemo, uid: ss.uid, generation: ss.generation, secretResourceVersion: secretRV });
-  await writeStatus(ss, okState, d);
+  await writeStatus(ss, okState, d, rollout);
   return { outcome, work: DONE };
 }
 
@@ -212,9 +221,9 @@ function statusNeeded(ss: SealedSecretView, state: ReadyState, d: ReconcileDeps)
   return !(m && m.statusFromRV === ss.resourceVersion && m.statusSig === statusSig(ss, state));
 }
 
-async function writeStatus(ss: SealedSecretView, state: ReadyState, d: ReconcileDeps): Promise<boolean> {
-  if (!statusNeeded(ss, state, d)) return false;
-  const next = nextStatus(ss, state, d.now())!;
+async function writeStatus(ss: SealedSecretView, state: ReadyState, d: ReconcileDeps, rollout?: RolloutOutcome): Promise<boolean> {
+  if (!rollout && !statusNeeded(ss, state, d)) return false;
+  const next = nextStatus(ss, state, d.now(), rollout)!;
   try {
     await d.status.patch(ss, next);
   } catch (err) {

@@ -3,7 +3,8 @@ import type { Condition } from '../runtime/status.js';
 import type { SecretObject } from '../secrets/plan.js';
 import type { Cached } from '../runtime/informer.js';
 import { DELETION_POLICIES, MANAGED_BY_VALUE, OPT_IN_ANNOTATION, RETAINED_FROM_ANNOTATION, type DeletionPolicy } from '../constants.js';
-import { MANAGED_BY_LABEL } from '@sealkit/core';
+import { MANAGED_BY_LABEL, parseRolloutRestartTargets, type RolloutRestartTarget } from '@sealkit/core';
+import { secretDataHash } from '../rollout/hash.js';
 import { findCondition, objectIdentity, secretTemplate, stringList, observedGeneration, ownerReferences, sortedEntries, stringMap, type OwnerReference } from '../runtime/object-fields.js';
 
 export type { OwnerReference, Condition };
@@ -25,7 +26,10 @@ export interface SealedSecretView extends Cached {
     type: string | undefined;
     immutable: boolean | undefined;
   };
-  status: { observedGeneration: number | undefined; ready: Condition | undefined };
+  /** spec.rolloutRestartTargets (empty when the spec is malformed: specError says why). */
+  rolloutTargets: RolloutRestartTarget[];
+  /** The Rollout condition (rollout/restarter.ts) is carried over by every status write. */
+  status: { observedGeneration: number | undefined; ready: Condition | undefined; rollout: Condition | undefined };
   /** Why the spec cannot be used, when it is malformed (the CRD schema should prevent it). */
   specError: string | undefined;
 }
@@ -44,6 +48,8 @@ export interface SecretView extends Cached {
   /** The SealedSecret a released Secret came from (deletionPolicy Retain), when it carries no controller reference. */
   retainedFrom: string | undefined;
   hash: string;
+  /** Digest of the data alone (rollout/hash.ts): a write that changes it restarts the Secret's workloads. */
+  dataHash: string;
 }
 
 export function sealedSecretView(raw: any): SealedSecretView {
@@ -55,6 +61,13 @@ export function sealedSecretView(raw: any): SealedSecretView {
     specError = 'spec.encryptedData must be a map of key to sealed value';
   else if (spec.deletionPolicy !== undefined && !DELETION_POLICIES.includes(spec.deletionPolicy)) specError = 'spec.deletionPolicy must be Delete or Retain';
   const ready = findCondition(raw, 'Ready');
+  const rollout = findCondition(raw, 'Rollout');
+  let rolloutTargets: RolloutRestartTarget[] = [];
+  try {
+    rolloutTargets = parseRolloutRestartTargets(spec?.rolloutRestartTargets);
+  } catch (err) {
+    specError ??= (err as Error).message;
+  }
   return {
     ...objectIdentity(raw),
     deletionPolicy: spec?.deletionPolicy === 'Retain' ? 'Retain' : 'Delete',
@@ -73,7 +86,17 @@ export function sealedSecretView(raw: any): SealedSecretView {
             observedGeneration: typeof ready.observedGeneration === 'number' ? ready.observedGeneration : undefined,
           }
         : undefined,
+      rollout: rollout
+        ? {
+            type: 'Rollout',
+            status: rollout.status,
+            reason: String(rollout.reason ?? ''),
+            message: String(rollout.message ?? ''),
+            ...(typeof rollout.lastTransitionTime === 'string' ? { lastTransitionTime: rollout.lastTransitionTime } : {}),
+          }
+        : undefined,
     },
+    rolloutTargets,
     specError,
   };
 }
@@ -97,6 +120,7 @@ export function secretView(raw: any): SecretView {
     managedLabel: labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE,
     retainedFrom: owners.some((r) => r.controller) ? undefined : annotations[RETAINED_FROM_ANNOTATION],
     hash: contentHash({ type, immutable, labels, annotations, data: stringMap(raw?.data) }),
+    dataHash: secretDataHash(md.namespace ?? '', md.name ?? '', stringMap(raw?.data)),
   };
 }
 

@@ -50,9 +50,13 @@ export class SecretWriter {
    * Reads the Secret (unless `skipRead`: a first create without a GET, for a Secret our cache says
    * is absent), asks the kind's ownership rule (`check` throws to refuse), plans and writes. On a
    * 409 (someone wrote it between our read and our write, or it existed after all) it reads and
-   * decides again once, then gives the error to the caller.
+   * decides again once, then gives the error to the caller. `previous` is the Secret as read
+   * before the write (undefined when there was none), so the caller can tell what changed.
    */
-  async apply(d: ManagedSecret, o: { skipRead?: boolean; check?(live: SecretObject | undefined): void } = {}): Promise<{ op: WriteOp; secret: SecretObject | undefined }> {
+  async apply(
+    d: ManagedSecret,
+    o: { skipRead?: boolean; check?(live: SecretObject | undefined): void } = {},
+  ): Promise<{ op: WriteOp; secret: SecretObject | undefined; previous: SecretObject | undefined }> {
     for (let attempt = 0; ; attempt++) {
       const live = attempt === 0 && o.skipRead ? undefined : await this.get(d.namespace, d.name);
       o.check?.(live);
@@ -60,13 +64,13 @@ export class SecretWriter {
       try {
         switch (w.op) {
           case 'none':
-            return { op: 'unchanged', secret: live };
+            return { op: 'unchanged', secret: live, previous: live };
           case 'create':
-            return { op: 'created', secret: await this.post(w.body) };
+            return { op: 'created', secret: await this.post(w.body), previous: undefined };
           case 'update':
-            return { op: 'updated', secret: await this.patch(d.namespace, d.name, w.patch) };
+            return { op: 'updated', secret: await this.patch(d.namespace, d.name, w.patch), previous: live };
           case 'recreate':
-            return { op: 'recreated', secret: await this.recreate(live!, d) };
+            return { op: 'recreated', secret: await this.recreate(live!, d), previous: live };
         }
       } catch (err) {
         if (attempt === 0 && err instanceof ApiError && err.statusCode === 409) continue;
