@@ -163,6 +163,22 @@ describe('the chart', () => {
     for (const [k, o] of b) expect(a.get(k), k).toEqual(o);
   });
 
+  it('rollout on change: no workload RBAC by default; rollout.onChange renders exactly deploy/rbac-rollout.yaml and the flag; rollout.enabled only patch', async () => {
+    const isRollout = (o: Obj) => o.metadata.name === 'sealkit-controller-rollout';
+    const defaults = await template({}, 'sealkit');
+    expect(defaults.filter(isRollout)).toEqual([]);
+    expect(args(defaults)).not.toContain('--rollout-on-change');
+    const onChange = await template({ rollout: { onChange: true } }, 'sealkit');
+    const file = docs(readFileSync(path.join(DEPLOY, 'rbac-rollout.yaml'), 'utf8'));
+    expect(onChange.filter(isRollout)).toEqual(file);
+    expect(args(onChange)).toContain('--rollout-on-change');
+    const patchOnly = await template({ rollout: { enabled: true } }, 'sealkit');
+    expect(patchOnly.find((o) => isRollout(o) && o.kind === 'ClusterRole')!.rules).toEqual([{ apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: ['patch'] }]);
+    expect(args(patchOnly)).not.toContain('--rollout-on-change');
+    await dryRun(onChange.filter(isRollout).map((o) => (o.kind === 'ClusterRoleBinding' ? { ...o, subjects: [{ ...o.subjects[0], namespace: ns }] } : o)));
+    await controllerAccepts(args(onChange));
+  });
+
   it('the default rendering passes a server-side dry run, and the controller accepts its flags', async () => {
     const objs = await template({}, ns, ['--include-crds']);
     await dryRun(objs);
