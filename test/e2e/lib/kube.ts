@@ -96,12 +96,14 @@ export function readDeployDocs(file: string): any[] {
  * objects get a per-namespace name so test runs do not collide), and a kubeconfig with that
  * ServiceAccount's own token: the controller under test never runs as admin.
  */
-export async function controllerIdentity(ns: string): Promise<string> {
+export async function controllerIdentity(ns: string, extraRbacFiles: string[] = []): Promise<string> {
   const { saKubeconfig } = await import('../../infra/env.js');
-  const docs = [...readDeployDocs('serviceaccount.yaml'), ...readDeployDocs('rbac.yaml')];
+  const docs = [...readDeployDocs('serviceaccount.yaml'), ...readDeployDocs('rbac.yaml'), ...extraRbacFiles.flatMap(readDeployDocs)];
   const clusterScoped = new Set(['ClusterRole', 'ClusterRoleBinding']);
+  // ClusterRoles bound to the controller (the aggregated user roles are not).
+  const bound = new Set(docs.filter((d) => d.kind === 'ClusterRoleBinding').map((d) => d.roleRef.name));
   const moved = docs
-    .filter((d) => !(d.kind === 'ClusterRole' && d.metadata.name !== 'sealkit-controller'))
+    .filter((d) => !(d.kind === 'ClusterRole' && !bound.has(d.metadata.name)))
     .map((d) => {
       const o = structuredClone(d);
       if (clusterScoped.has(o.kind)) o.metadata.name = `${o.metadata.name}-${ns}`;
