@@ -429,3 +429,40 @@ describe('decide', () => {
   it('not-owned without controller ref or opt-in', () =>
     expect(decide(live({ metadata: { namespace: 'app', name: 'db', uid: 's', resourceVersion: '1', ownerReferences: [{ ...desired.owners.ref, controller: false }] } }), desired)).toBe('not-owned'));
 });
+
+describe('rollout on change', () => {
+  it('restarts targets only after a write that changed the data: not on creation, a template change or a no-op pass; status carries it', async () => {
+    const raw = { ...sealed(), spec: { ...sealed().spec, rolloutRestartTargets: [{ kind: 'Deployment', name: 'web' }] } };
+    const t = setup(raw);
+    const calls: { dataHash: string; targets: unknown }[] = [];
+    const condition = { type: 'Rollout', status: 'True' as const, reason: 'Restarted', message: 'restarted Deployment/web', lastTransitionTime: '2026-01-01T00:00:00Z' };
+    t.deps.rollout = {
+      secretChanged: async (c) => {
+        calls.push({ dataHash: c.dataHash, targets: c.targets });
+        return { rollout: { targets: [{ kind: 'Deployment', name: 'web', restartedAt: '2026-01-01T00:00:00Z' }] }, condition };
+      },
+    };
+    expect((await t.run()).outcome).toBe('created');
+    expect((await t.run()).outcome).toBe('unchanged');
+    // a template change rewrites the Secret, its data stays
+    t.setSs({ ...raw, metadata: { ...raw.metadata, generation: 2 }, spec: { ...raw.spec, template: { metadata: { labels: { app: 'db', tier: 'gold' } }, type: 'Opaque' } } });
+    expect((await t.run()).outcome).toBe('updated');
+    expect(calls).toEqual([]);
+    // the data edited by hand: restored, and that is a change of data
+    const live = t.secrets.store.get('app/db');
+    t.secrets.store.set('app/db', { ...live, metadata: { ...live.metadata, resourceVersion: undefined }, data: { ...live.data, password: Buffer.from('edited').toString('base64') } });
+    expect((await t.run()).outcome).toBe('updated');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.targets).toEqual([{ kind: 'Deployment', name: 'web' }]);
+    expect(calls[0]!.dataHash).toBe(secretView(t.secrets.store.get('app/db')).dataHash);
+    const last = t.statuses.at(-1)!;
+    expect(last.rollout).toEqual({ targets: [{ kind: 'Deployment', name: 'web', restartedAt: '2026-01-01T00:00:00Z' }] });
+    expect(last.conditions.map((c) => `${c.type}/${c.status}`)).toEqual(['Ready/True', 'Rollout/True']);
+    // later status writes keep the Rollout condition (a merge patch replaces the list whole)
+    t.setSs({ ...raw, metadata: { ...raw.metadata, generation: 3 }, status: last });
+    await t.run();
+    expect(t.statuses.at(-1)!.conditions.map((c) => c.type)).toEqual(['Ready', 'Rollout']);
+    expect(t.statuses.at(-1)!.rollout).toBeUndefined(); // left as it is on the object
+    expect(calls).toHaveLength(1);
+  });
+});
