@@ -13,6 +13,8 @@ import { expect } from 'vitest';
 
 export const CLI_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const BIN = join(CLI_DIR, 'bin', 'sealkit.js');
+/** A KUBECONFIG naming only a missing file: by kubectl's rules, no cluster (~/.kube/config is not consulted). */
+const NO_KUBECONFIG = join(tmpdir(), 'sealkit-tests-no-kubeconfig', 'config');
 
 export interface RunResult {
   code: number | null;
@@ -42,7 +44,10 @@ export function run(args: readonly string[], options: RunOptions = {}): Promise<
   return new Promise((resolve, reject) => {
     const child = spawn(command as string, argv as string[], {
       cwd: options.cwd,
-      env: { ...process.env, NODE_OPTIONS: '', ...options.env },
+      // Hermetic by default: the e2e global setup exports the harness's KUBECONFIG to every worker,
+      // and its context namespace would fill in what a test leaves out on purpose. A test that wants
+      // a kubeconfig passes one in options.env.
+      env: { ...process.env, NODE_OPTIONS: '', KUBECONFIG: NO_KUBECONFIG, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];

@@ -176,7 +176,7 @@ function hasNamespace(input: InputObject): boolean {
   return isRecord(input.value) && isRecord(input.value.metadata) && typeof input.value.metadata.namespace === 'string' && input.value.metadata.namespace !== '';
 }
 
-/** The Secrets to seal: built from NAME and --from-*, or read from -f/stdin; with -n/--name applied, else the context's namespace. */
+/** The Secrets to seal: built from NAME and --from-*, or read from -f/stdin; with -n/--name applied, else (but for --merge-into) the context's namespace. */
 export async function readSecretInputs(io: Io, nameArg: string | undefined, flags: SealCommandFlags & ClusterFlags, building: boolean): Promise<InputObject[]> {
   let inputs: InputObject[];
   if (building) {
@@ -198,7 +198,9 @@ export async function readSecretInputs(io: Io, nameArg: string | undefined, flag
     throw new UsageError(`--name applies to one Secret; the input has ${inputs.length} objects`);
   }
   const located = inputs.map((input) => applyOverrides(input, flags));
-  if (flags.namespace !== undefined || located.every(hasNamespace)) return located;
+  // --merge-into takes a missing name and namespace from the file it merges into, which outranks
+  // the kubeconfig context (a context of "default" must not make the merge refuse the file).
+  if (flags.namespace !== undefined || flags.mergeInto !== undefined || located.every(hasNamespace)) return located;
   const namespace = await contextNamespace(flags);
   return namespace === undefined ? located : located.map((input) => (hasNamespace(input) ? input : applyOverrides(input, { namespace })));
 }
