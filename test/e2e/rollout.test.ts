@@ -261,3 +261,44 @@ describe('RemoteSecret', () => {
     expect(rolloutCondition(later)).toMatchObject({ reason: 'Restarted' }); // kept by the Ready writes of later refreshes
   });
 });
+
+describe('without the rollout RBAC (the default install)', () => {
+  it('a listed target is RolloutForbidden, the Secret is still written and Ready, nothing loops', async () => {
+    const ctl2Ns = await createNamespace('rollc2');
+    const app2 = await createNamespace('rolla2');
+    let ctl2: ControllerProcess | undefined;
+    try {
+      const kc = await controllerIdentity(ctl2Ns); // deploy/rbac.yaml only: no verbs on apps
+      ctl2 = await ControllerProcess.start({ kubeconfig: kc, namespace: ctl2Ns, watchNamespaces: [app2], identity: 'rollout-norbac', args: ['--resync-period', '2s'] });
+      const cert2 = await fetchCertPem(ctl2Ns);
+      const w = workload('Deployment', 'web', 'db');
+      await apply({ ...w, metadata: { ...w.metadata, namespace: app2 } });
+      const mk = (v: string) => {
+        const o = seal(cert2, { namespace: app2, name: 'db', data: { password: v } });
+        o.spec.rolloutRestartTargets = [{ kind: 'Deployment', name: 'web' }];
+        return o;
+      };
+      await apply(mk(track('nr-1-Zz')));
+      await waitFor('Secret db', async () => decoded((await getJson(['secret', 'db', '-n', app2])) ?? { data: {} }).password === 'nr-1-Zz');
+      await apply(mk(track('nr-2-Yy')));
+      const ss = await waitFor('RolloutForbidden', async () => {
+        const o = await getJson(['sealedsecret', 'db', '-n', app2]);
+        return rolloutCondition(o)?.reason === 'RolloutForbidden' ? o : undefined;
+      });
+      expect(rolloutCondition(ss).message).toContain('Deployment/web');
+      expect(ss.status.conditions.find((c: any) => c.type === 'Ready')).toMatchObject({ status: 'True' });
+      expect(decoded(await getJson(['secret', 'db', '-n', app2])).password).toBe('nr-2-Yy');
+      const dep = await getJson(['deployment', 'web', '-n', app2]);
+      expect(dep.metadata.generation).toBe(1);
+      const m0 = await (await fetch(`${ctl2.url}/metrics`)).text();
+      await sleep(QUIET_MS);
+      const m1 = await (await fetch(`${ctl2.url}/metrics`)).text();
+      const forbidden = (t: string) => t.split('\n').filter((l) => l.startsWith('sealkit_rollout_restarts_total{') && l.includes('result="forbidden"')).reduce((s, l) => s + Number(l.split(' ').pop()), 0);
+      expect(forbidden(m0)).toBe(1);
+      expect(forbidden(m1)).toBe(1); // resyncs do not retry it
+    } finally {
+      await ctl2?.stop();
+      for (const ns of [app2, ctl2Ns]) await kubectl(['delete', 'namespace', ns, '--wait=false'], { allowFail: true });
+    }
+  });
+});
