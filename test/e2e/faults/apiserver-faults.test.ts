@@ -3,13 +3,12 @@
 // on the same data dir. Both: the controller keeps running, backs off, and converges afterwards
 // with every Secret right.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireKube } from '../../infra/env.js';
 import { auditMark, readAudit, succeeded } from '../lib/audit.js';
 import { ControllerProcess } from '../lib/controller-process.js';
 import { sleep, waitFor } from '../lib/kube.js';
 import { componentArgv, respawnComponent, restartApiserver } from '../lib/restart.js';
 import {
-  AdminApi, Oracle, apiserverRequests, controllerSetup, dropNamespaces, fetchCertPem, printFigures, readyCount, seconds, writeSealed,
+  AdminApi, Oracle, apiserverRequests, controllerSetup, dropNamespaces, etcdHealthy, fetchCertPem, printFigures, readyCount, seconds, writeSealed,
 } from './support.js';
 
 const N = 1000;
@@ -109,7 +108,7 @@ describe('etcd killed (SIGKILL) during a burst, restarted on the same data dir',
     let backAt = 0;
     await respawnComponent('etcd', {
       downMs: 3000,
-      ready: async () => (await fetch(`${requireKube().etcdUrl}/health`).then((r) => r.json()).catch(() => ({}))).health === 'true',
+      ready: etcdHealthy,
     });
     backAt = Date.now();
     await burst;

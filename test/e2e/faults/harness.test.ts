@@ -7,7 +7,7 @@ import { auditMark, readAudit, succeeded } from '../lib/audit.js';
 import { createNamespace, kubectl, waitFor } from '../lib/kube.js';
 import { componentArgv, respawnComponent } from '../lib/restart.js';
 import { apiserverProxy, kubeconfigVia, Toxiproxy, type Proxy } from '../lib/toxiproxy.js';
-import { AdminApi, dropNamespaces, secretPath } from './support.js';
+import { AdminApi, etcdHealthy, dropNamespaces, secretPath } from './support.js';
 
 let ns: string;
 let proxy: Proxy;
@@ -125,7 +125,7 @@ describe('etcd killed and restarted on its data', () => {
     expect(argv).toContain('--data-dir');
     await respawnComponent('etcd', {
       downMs: 500,
-      ready: async () => (await fetch(`${requireKube().etcdUrl}/health`).then((r) => r.json()).catch(() => ({}))).health === 'true',
+      ready: etcdHealthy,
     });
     await waitFor('apiserver serving again', async () => (await kubectl(['get', 'secret', 'before-kill', '-n', ns], { allowFail: true })).code === 0, 60_000, 500);
   });

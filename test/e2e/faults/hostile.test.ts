@@ -259,7 +259,7 @@ describe('hostile HTTP requests', () => {
     bare.metadata = {};
     const ok = await post('/v1/reseal', JSON.stringify(bare));
     expect(ok.status).toBe(200);
-    const resealed = await ok.json();
+    const resealed: any = await ok.json();
     // applied under the original name it opens; applied under the claimed name it does not
     await apply({ ...resealed, metadata: { name: 'pinned', namespace: app } });
     await waitReady(app, 'pinned');

@@ -223,6 +223,12 @@ export async function dropNamespaces(...names: (string | undefined)[]): Promise<
 
 export { fetchCertPem };
 
+/** etcd's own /health says so (after a respawn). */
+export async function etcdHealthy(): Promise<boolean> {
+  const body: any = await fetch(`${requireKube().etcdUrl}/health`).then((r) => r.json()).catch(() => ({}));
+  return body.health === 'true';
+}
+
 /** Prints a drill's figures as one block the CI log keeps (and docs/operations.md quotes). */
 export function printFigures(drill: string, figures: Record<string, string | number>): void {
   const width = Math.max(...Object.keys(figures).map((k) => k.length));
