@@ -16,6 +16,8 @@ let app: string;
 let kubeconfig: string;
 let ctl: ControllerProcess;
 let cert: string;
+// Full resource name: with Bitnami's CRD installed by an earlier suite, kubectl resolves 'sealedsecret' to bitnami.com.
+const SEALED = 'sealedsecrets.sealkit.dev';
 const seeded: string[] = []; // every value this suite writes: none may appear in a log or a workload
 const track = <T extends string>(v: T): T => (seeded.push(v), v);
 
@@ -153,7 +155,7 @@ describe('spec.rolloutRestartTargets', () => {
     expect(hash).toBe(expected);
     for (const k of ['StatefulSet', 'DaemonSet']) expect((await templateAnnotations(k, k === 'StatefulSet' ? 'store' : 'agent'))['sealkit.dev/secret-hash.db']).toBe(hash);
 
-    const ss = await waitRolloutStatus('sealedsecret', 'db', (o) => o.status?.rollout?.targets?.length === 3);
+    const ss = await waitRolloutStatus(SEALED, 'db', (o) => o.status?.rollout?.targets?.length === 3);
     expect(ss.status.rollout.targets.map((t: any) => `${t.kind}/${t.name}`).sort()).toEqual(['DaemonSet/agent', 'Deployment/web', 'StatefulSet/store']);
     for (const t of ss.status.rollout.targets) expect(t.restartedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(rolloutCondition(ss)).toMatchObject({ status: 'True', reason: 'Restarted' });
@@ -183,7 +185,7 @@ describe('spec.rolloutRestartTargets', () => {
     await apply(sealed('cfg', { password: track('cfg-a-1') }, { rolloutRestartTargets: targets }));
     await waitSecretValue('cfg', 'password', 'cfg-a-1');
     await apply(sealed('cfg', { password: track('cfg-b-2') }, { rolloutRestartTargets: targets }));
-    const ss = await waitRolloutStatus('sealedsecret', 'cfg', (o) => rolloutCondition(o)?.reason === 'RolloutTargetMissing');
+    const ss = await waitRolloutStatus(SEALED, 'cfg', (o) => rolloutCondition(o)?.reason === 'RolloutTargetMissing');
     expect(rolloutCondition(ss).status).toBe('False');
     expect(rolloutCondition(ss).message).toContain('Deployment/absent');
     expect(ss.status.rollout.targets.map((t: any) => t.name)).toEqual(['present']);
@@ -192,7 +194,7 @@ describe('spec.rolloutRestartTargets', () => {
     expect(await eventsOf('cfg', 'RolloutTargetMissing')).toHaveLength(1);
     // Resyncs neither retry the restart nor drop the condition.
     await sleep(QUIET_MS);
-    const later = await getJson(['sealedsecret', 'cfg', '-n', app]);
+    const later = await getJson([SEALED, 'cfg', '-n', app]);
     expect(rolloutCondition(later)).toMatchObject({ reason: 'RolloutTargetMissing' });
     expect(await revisions('Deployment', 'present')).toBe(2);
   });
@@ -218,7 +220,7 @@ describe('the restart-on-change annotation (--rollout-on-change)', () => {
     expect(await revisions('Deployment', 'optin')).toBe(3);
     expect(await revisions('Deployment', 'plain')).toBe(1);
     expect(await revisions('Deployment', 'unrelated')).toBe(1);
-    const ss = await getJson(['sealedsecret', 'api-key', '-n', app]);
+    const ss = await getJson([SEALED, 'api-key', '-n', app]);
     expect(ss.status.rollout.targets).toEqual([{ kind: 'Deployment', name: 'optin', restartedAt: expect.any(String) }]);
   });
 });
@@ -282,7 +284,7 @@ describe('without the rollout RBAC (the default install)', () => {
       await waitFor('Secret db', async () => decoded((await getJson(['secret', 'db', '-n', app2])) ?? { data: {} }).password === 'nr-1-Zz');
       await apply(mk(track('nr-2-Yy')));
       const ss = await waitFor('RolloutForbidden', async () => {
-        const o = await getJson(['sealedsecret', 'db', '-n', app2]);
+        const o = await getJson([SEALED, 'db', '-n', app2]);
         return rolloutCondition(o)?.reason === 'RolloutForbidden' ? o : undefined;
       });
       expect(rolloutCondition(ss).message).toContain('Deployment/web');
