@@ -1,7 +1,7 @@
 // .github/workflows cannot run here; this checks they are valid (actionlint, with shellcheck on
 // every `run:` script) and that the release workflow does what a release needs.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -44,7 +44,12 @@ describe('actionlint', () => {
       '      - run: rm -rf $DIR/*',
       '',
     ].join('\n'));
-    const r = lint(dir, ['bad.yml']);
+    let r: ReturnType<typeof lint>;
+    try {
+      r = lint(dir, ['bad.yml']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     expect(r.code).not.toBe(0);
     expect(r.out).toMatch(/nonexistent/);
     expect(r.out).toMatch(/shellcheck reported issue/);
