@@ -9,9 +9,9 @@ export { planSecretWrite, type ManagedSecret, type Ownership, type SecretObject 
 export { StatusWriter, StatusLane } from './runtime/status.js';
 export { WorkQueue, type WorkResult, type WorkQueueOptions, type Lane } from './runtime/workqueue.js';
 export { Informer, type Cached } from './runtime/informer.js';
-export { HttpKubeClient, type KubeClient, type KubeRequest, type WatchEvent } from './kube/client.js';
-export { ApiError } from './kube/errors.js';
-export { connect, loadKubeconfigFile, inClusterConnection, type Connection } from './kube/config.js';
+export { HttpKubeClient, type KubeClient, type KubeRequest, type WatchEvent } from '@sealkit/kube';
+export { ApiError } from '@sealkit/kube';
+export { connect, loadKubeconfigFile, inClusterConnection, type Connection } from '@sealkit/kube';
 export { LeaderElector } from './runtime/leader.js';
 export { KeyringStore, keySecretManifest, keySecretName, type PublicKeyInfo } from './keys/keyring-store.js';
 export { publicKeysData, custodyStatusText, KEY_CUSTODY_STATUS_ANNOTATION } from './keys/publisher.js';

@@ -8,9 +8,9 @@ import { KeyCustodyError, type CustodyName, type KeyCustody } from './keys/custo
 import { migrateKeyCustody } from './keys/custody/migrate.js';
 import { KeyMaintenance } from './keys/maintenance.js';
 import { KeyringStore } from './keys/keyring-store.js';
-import { HttpKubeClient, type KubeClient } from './kube/client.js';
-import { connect, KubeconfigError, type Connection } from './kube/config.js';
-import { errorFields } from './kube/errors.js';
+import { HttpKubeClient, type KubeClient } from '@sealkit/kube';
+import { connect, KubeconfigError, type Connection } from '@sealkit/kube';
+import { errorFields } from '@sealkit/kube';
 import { RemoteController } from './remote/controller.js';
 import { DynamicSecretReconciler } from './dynamic/controller.js';
 import { systemClock } from './runtime/clock.js';

@@ -1,7 +1,7 @@
 import { BITNAMI_API_GROUP } from '@sealkit/core';
 import { secretsPath } from '../constants.js';
 import { cacheKey, informerPerNamespace, splitKey, type InformerGroup } from '../runtime/informer.js';
-import { errorFields } from '../kube/errors.js';
+import { errorFields } from '@sealkit/kube';
 import type { Cache, Reconciler, ReconcilerContext } from '../runtime/manager.js';
 import { queueOnSpecChange } from '../runtime/queue-on-spec-change.js';
 import { StatusWriter } from '../runtime/status.js';

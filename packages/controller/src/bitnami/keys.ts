@@ -9,8 +9,8 @@ import {
 import type { Clock } from '../runtime/clock.js';
 import { secretPath, secretsPath } from '../constants.js';
 import { Informer, type Cached } from '../runtime/informer.js';
-import type { KubeClient } from '../kube/client.js';
-import { errorFields, isNotFound } from '../kube/errors.js';
+import type { KubeClient } from '@sealkit/kube';
+import { errorFields, isNotFound } from '@sealkit/kube';
 import type { Logger } from '../runtime/log.js';
 import type { Metrics } from '../runtime/metrics.js';
 

@@ -1,7 +1,7 @@
 import { BITNAMI_ANNOTATIONS, BITNAMI_API_VERSION } from '@sealkit/core';
 import { OPT_IN_ANNOTATION, SEALED_SECRETS_GROUP_VERSION } from '../constants.js';
 import type { EventSink } from '../runtime/events.js';
-import { ApiError, isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
+import { ApiError, isAlreadyExists, isConflict, isNotFound } from '@sealkit/kube';
 import { splitKey } from '../runtime/informer.js';
 import type { Logger } from '../runtime/log.js';
 import type { WorkResult } from '../runtime/workqueue.js';

@@ -4,7 +4,7 @@
 // the managed-Secret cache (drift). Work is scheduled per object at its lease's next renewal.
 
 import { cacheKey, informerPerNamespace, type Cached, type InformerGroup } from '../runtime/informer.js';
-import { errorFields } from '../kube/errors.js';
+import { errorFields } from '@sealkit/kube';
 import type { Reconciler, ReconcilerContext } from '../runtime/manager.js';
 import { StatusWriter } from '../runtime/status.js';
 import { WorkQueue } from '../runtime/workqueue.js';

@@ -12,7 +12,7 @@
 
 import { planDynamicSecret as corePlanDynamicSecret, LEASE_DURATION_ANNOTATION, LEASE_FINALIZER, LEASE_GENERATION_ANNOTATION, LEASE_ID_ANNOTATION, LEASE_ISSUED_ANNOTATION, MANAGED_BY_LABEL, type DynamicSecret, type DynamicSecretPlan, type DynamicSecretStatus } from '@sealkit/core';
 import { MANAGED_BY_VALUE, OPT_IN_ANNOTATION } from '../constants.js';
-import { ApiError, isConflict, isNotFound } from '../kube/errors.js';
+import { ApiError, isConflict, isNotFound } from '@sealkit/kube';
 import { splitKey } from '../runtime/informer.js';
 import { isoSeconds, readyCondition, type Condition, type StatusTarget } from '../runtime/status.js';
 import type { ManagedSecret, SecretObject } from '../secrets/plan.js';

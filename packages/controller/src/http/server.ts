@@ -4,7 +4,7 @@ import { answerBitnami, bitnamiCertificate, isBitnamiManifest, type BitnamiHttpD
 import type { KeyringStore } from '../keys/keyring-store.js';
 import type { Logger } from '../runtime/log.js';
 import type { Metrics } from '../runtime/metrics.js';
-import { errorFields } from '../kube/errors.js';
+import { errorFields } from '@sealkit/kube';
 import { parseSealedSecret, render, RequestError, reseal, verify } from './sealed-ops.js';
 import { CLIENT_TIMEOUTS } from './client-timeouts.js';
 

@@ -21,8 +21,8 @@ import {
   secretsPath,
 } from '../constants.js';
 import { Informer, type Cached } from '../runtime/informer.js';
-import type { KubeClient } from '../kube/client.js';
-import { errorFields, isAlreadyExists } from '../kube/errors.js';
+import type { KubeClient } from '@sealkit/kube';
+import { errorFields, isAlreadyExists } from '@sealkit/kube';
 import type { Logger } from '../runtime/log.js';
 import type { Metrics } from '../runtime/metrics.js';
 import type { CustodyName, KeyCustody, WrappedKey } from './custody/custody.js';

@@ -1,6 +1,6 @@
 import type { Clock, Timer } from '../runtime/clock.js';
-import type { KubeClient } from '../kube/client.js';
-import { errorFields } from '../kube/errors.js';
+import type { KubeClient } from '@sealkit/kube';
+import { errorFields } from '@sealkit/kube';
 import type { Logger } from '../runtime/log.js';
 import type { Reconciler } from '../runtime/manager.js';
 import type { KeyringStore } from './keyring-store.js';

@@ -7,8 +7,8 @@ import {
   MANAGED_BY_VALUE,
   PUBLIC_KEYS_CONFIGMAP,
 } from '../constants.js';
-import type { KubeClient } from '../kube/client.js';
-import { isAlreadyExists, isNotFound } from '../kube/errors.js';
+import type { KubeClient } from '@sealkit/kube';
+import { isAlreadyExists, isNotFound } from '@sealkit/kube';
 import type { CustodyStatus, PublicKeyInfo } from './keyring-store.js';
 
 /** On the public-key ConfigMap: whether the keys are loaded, or why not (e.g. Vault unreachable). */

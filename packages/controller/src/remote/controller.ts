@@ -8,8 +8,8 @@
 import type { RolloutWiring } from '../rollout/wiring.js';
 import type { EventSink } from '../runtime/events.js';
 import { Informer, InformerGroup, cacheKey, informerPerNamespace, splitKey, type Cached } from '../runtime/informer.js';
-import type { KubeClient } from '../kube/client.js';
-import { errorFields, isConflict, isNotFound } from '../kube/errors.js';
+import type { KubeClient } from '@sealkit/kube';
+import { errorFields, isConflict, isNotFound } from '@sealkit/kube';
 import type { Cache, Reconciler } from '../runtime/manager.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { readyCondition, StatusWriter } from '../runtime/status.js';

@@ -2,8 +2,8 @@
 // ClusterRemoteStore selectors) and the credentials of Vault logins (a key of a Secret, a
 // service-account token). Writes (Secrets, statuses) go through the runtime's writers.
 
-import type { KubeClient } from '../kube/client.js';
-import { ApiError, isNotFound } from '../kube/errors.js';
+import type { KubeClient } from '@sealkit/kube';
+import { ApiError, isNotFound } from '@sealkit/kube';
 import { secretPath } from '../constants.js';
 import { RemoteError, Reason } from './errors.js';
 import { REMOTE_GROUP, REMOTE_SECRET_PLURAL, REMOTE_VERSION, type StoreKind, CLUSTER_REMOTE_STORE_PLURAL, REMOTE_STORE_PLURAL, REMOTE_STORE_KIND } from './types.js';

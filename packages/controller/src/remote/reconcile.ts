@@ -11,7 +11,7 @@ import { splitKey } from '../runtime/informer.js';
 import type { Clock, Random } from './clock.js';
 import { RemoteError, Reason } from './errors.js';
 import { extractAll, extractProperty, type KvReadOutcome, type KvSecret } from './extract.js';
-import { ApiError, isConflict, isNotFound } from '../kube/errors.js';
+import { ApiError, isConflict, isNotFound } from '@sealkit/kube';
 import { readyCondition, type StatusTarget } from '../runtime/status.js';
 import { contentHash } from '../secrets/digest.js';
 import type { SecretWriter } from '../secrets/writer.js';

@@ -6,8 +6,8 @@
 // or repeated rollout restarts nothing twice.
 import type { RolloutKind, RolloutRestartTarget, RolloutStatus } from '@sealkit/core';
 import { FIELD_MANAGER } from '../constants.js';
-import type { KubeClient } from '../kube/client.js';
-import { ApiError, errorFields } from '../kube/errors.js';
+import type { KubeClient } from '@sealkit/kube';
+import { ApiError, errorFields } from '@sealkit/kube';
 import type { EventSink, EventTarget } from '../runtime/events.js';
 import type { Logger } from '../runtime/log.js';
 import type { Metrics } from '../runtime/metrics.js';

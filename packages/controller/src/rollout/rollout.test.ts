@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../kube/errors.js';
+import { ApiError } from '@sealkit/kube';
 import { silentLogger } from '../runtime/log.js';
 import { createMetrics } from '../runtime/metrics.js';
 import { FakeKube } from '../testing/fake-kube.js';

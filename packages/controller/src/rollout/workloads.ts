@@ -2,7 +2,7 @@
 // the Secrets their pods use. Only with --rollout-on-change: a cluster that does not want the
 // feature neither watches workloads nor needs RBAC to read them.
 import { RESTART_ON_CHANGE_ANNOTATION, ROLLOUT_KINDS, type RolloutKind } from '@sealkit/core';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeClient } from '@sealkit/kube';
 import type { Clock } from '../runtime/clock.js';
 import { informerPerNamespace, type Cached, type InformerGroup } from '../runtime/informer.js';
 import type { Logger } from '../runtime/log.js';

@@ -1,5 +1,5 @@
-import type { KubeClient } from '../kube/client.js';
-import { errorFields } from '../kube/errors.js';
+import type { KubeClient } from '@sealkit/kube';
+import { errorFields } from '@sealkit/kube';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { CONTROLLER_NAME, SEALED_SECRETS_GROUP_VERSION } from '../constants.js';

@@ -1,8 +1,8 @@
 // The informer against a scripted API (lists and watch streams played back in order).
 // The real apiserver (restarts, compaction) is in test/e2e.
 import { describe, expect, it } from 'vitest';
-import type { KubeClient, KubeRequest, Query, WatchEvent } from '../kube/client.js';
-import { ApiError } from '../kube/errors.js';
+import type { KubeClient, KubeRequest, Query, WatchEvent } from '@sealkit/kube';
+import { ApiError } from '@sealkit/kube';
 import { secretView, type SecretView } from '../sealed/views.js';
 import { FakeClock, flush } from '../testing/fake-clock.js';
 import { Informer } from './informer.js';

@@ -1,6 +1,6 @@
 import { backoffDelay, sleep, type Clock } from './clock.js';
-import type { KubeClient, WatchEvent } from '../kube/client.js';
-import { ApiError, errorFields, isGone } from '../kube/errors.js';
+import type { KubeClient, WatchEvent } from '@sealkit/kube';
+import { ApiError, errorFields, isGone } from '@sealkit/kube';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 

@@ -2,9 +2,9 @@
 // apiserver (two replicas, SIGKILL, SIGTERM) is in test/e2e/controller-ha.test.ts.
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { HttpKubeClient } from '../kube/client.js';
+import { HttpKubeClient } from '@sealkit/kube';
 import { systemClock } from './clock.js';
-import type { KubeClient, KubeRequest } from '../kube/client.js';
+import type { KubeClient, KubeRequest } from '@sealkit/kube';
 import { FakeClock, flush } from '../testing/fake-clock.js';
 import { FakeKube } from '../testing/fake-kube.js';
 import { LeaderElector } from './leader.js';

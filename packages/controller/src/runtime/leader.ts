@@ -1,6 +1,6 @@
 import { sleep, type Clock } from './clock.js';
-import type { KubeClient } from '../kube/client.js';
-import { errorFields, isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
+import type { KubeClient } from '@sealkit/kube';
+import { errorFields, isAlreadyExists, isConflict, isNotFound } from '@sealkit/kube';
 import type { Logger } from './log.js';
 
 export interface LeaderOptions {

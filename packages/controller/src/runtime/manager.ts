@@ -1,6 +1,6 @@
 import type { Clock, Timer } from './clock.js';
-import { errorFields } from '../kube/errors.js';
-import type { KubeClient } from '../kube/client.js';
+import { errorFields } from '@sealkit/kube';
+import type { KubeClient } from '@sealkit/kube';
 import type { EventSink } from './events.js';
 import type { Metrics } from './metrics.js';
 import { LeaderElector } from './leader.js';

@@ -1,4 +1,4 @@
-import type { KubeClient } from '../kube/client.js';
+import type { KubeClient } from '@sealkit/kube';
 import { FIELD_MANAGER } from '../constants.js';
 
 /** A status condition as every kind writes it (Kubernetes API conventions). */

@@ -1,4 +1,4 @@
-import type { KubeClient, KubeRequest } from '../kube/client.js';
+import type { KubeClient, KubeRequest } from '@sealkit/kube';
 
 /** A write refused (or cut short) because this replica does not hold the lease. */
 export class NotLeaderError extends Error {

@@ -1,7 +1,7 @@
 import { SEALED_SECRETS_PATH, sealedSecretPath } from '../constants.js';
 import { cacheKey, informerPerNamespace, splitKey, type InformerGroup } from '../runtime/informer.js';
 import type { KeyringStore } from '../keys/keyring-store.js';
-import { errorFields } from '../kube/errors.js';
+import { errorFields } from '@sealkit/kube';
 import type { Reconciler, ReconcilerContext } from '../runtime/manager.js';
 import { queueOnSpecChange } from '../runtime/queue-on-spec-change.js';
 import { StatusLane, StatusWriter } from '../runtime/status.js';

@@ -8,7 +8,7 @@ import type { ManagedSecret, SecretObject } from '../secrets/plan.js';
 import { FakeKube } from '../testing/fake-kube.js';
 import { StatusWriter } from '../runtime/status.js';
 import { FinalizerWriter, releasedSecret } from './retain.js';
-import { ApiError } from '../kube/errors.js';
+import { ApiError } from '@sealkit/kube';
 import { silentLogger } from '../runtime/log.js';
 import type { SealedSecretStatus } from './status.js';
 

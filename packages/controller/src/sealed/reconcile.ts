@@ -3,7 +3,7 @@ import { RETAIN_FINALIZER, Reasons, type Reason } from '../constants.js';
 import { keepFinalizerInStep, releaseOnDelete, type FinalizerWriter } from './retain.js';
 import type { EventSink } from '../runtime/events.js';
 import { splitKey } from '../runtime/informer.js';
-import { ApiError, errorFields, isAlreadyExists, isConflict, isNotFound } from '../kube/errors.js';
+import { ApiError, errorFields, isAlreadyExists, isConflict, isNotFound } from '@sealkit/kube';
 import type { Logger } from '../runtime/log.js';
 import type { Metrics } from '../runtime/metrics.js';
 import type { SecretWriter } from '../secrets/writer.js';

@@ -5,8 +5,8 @@
 // hangs on us. A controller killed in between finds the work half done and finishes it: each step
 // is checked against what is there before it is made.
 import { RETAIN_FINALIZER, Reasons, sealedSecretPath } from '../constants.js';
-import type { KubeClient } from '../kube/client.js';
-import { ApiError, errorFields, isNotFound } from '../kube/errors.js';
+import type { KubeClient } from '@sealkit/kube';
+import { ApiError, errorFields, isNotFound } from '@sealkit/kube';
 import type { SecretObject } from '../secrets/plan.js';
 import type { SecretWriter } from '../secrets/writer.js';
 import type { EventSink } from '../runtime/events.js';

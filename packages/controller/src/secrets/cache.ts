@@ -1,6 +1,6 @@
 import { MANAGED_BY_LABEL } from '@sealkit/core';
 import { MANAGED_BY_VALUE, secretsPath } from '../constants.js';
-import type { KubeClient } from '../kube/client.js';
+import type { KubeClient } from '@sealkit/kube';
 import type { Clock } from '../runtime/clock.js';
 import { informerPerNamespace, type InformerGroup } from '../runtime/informer.js';
 import type { Logger } from '../runtime/log.js';

@@ -1,5 +1,5 @@
-import type { KubeClient } from '../kube/client.js';
-import { ApiError, isNotFound } from '../kube/errors.js';
+import type { KubeClient } from '@sealkit/kube';
+import { ApiError, isNotFound } from '@sealkit/kube';
 import { FIELD_MANAGER, secretPath, secretsPath } from '../constants.js';
 import { planSecretWrite, secretBody, updatePatch, type ManagedSecret, type SecretObject } from './plan.js';
 

@@ -3,8 +3,8 @@
 // does (whole ownerReferences lists included), and answers with the API server's status codes for
 // the preconditions our writers rely on (resourceVersion and uid, AlreadyExists, immutable type).
 // End-to-end behaviour is tested against the real kube-apiserver in test/e2e.
-import type { KubeClient, KubeRequest, Query, WatchEvent } from '../kube/client.js';
-import { ApiError } from '../kube/errors.js';
+import type { KubeClient, KubeRequest, Query, WatchEvent } from '@sealkit/kube';
+import { ApiError } from '@sealkit/kube';
 
 interface Parsed {
   /** Path of the collection the object lives in. */
