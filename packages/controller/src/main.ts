@@ -13,6 +13,7 @@ import { connect, KubeconfigError, type Connection } from '@sealkit/kube';
 import { errorFields } from '@sealkit/kube';
 import { RemoteController } from './remote/controller.js';
 import { DynamicSecretReconciler } from './dynamic/controller.js';
+import { ClusterRemoteSecretReconciler } from './fanout/controller.js';
 import { systemClock } from './runtime/clock.js';
 import { EventRecorder } from './runtime/events.js';
 import { createLogger, type Logger } from './runtime/log.js';
@@ -181,7 +182,9 @@ async function run(cfg: Config, conn: Connection, client: HttpKubeClient, log: L
     .add(new KeyMaintenance({ keys, client: sk.writes, namespace: cfg.namespace, renewPeriodMs: cfg.keyRenewPeriodMs, resyncPeriodMs: cfg.resyncPeriodMs, clock, log }))
     .add(sealed)
     .add(remote)
-    .add(dynamic);
+    .add(dynamic)
+    // ClusterRemoteSecrets fan RemoteSecrets out to namespaces; they read the RemoteSecret cache.
+    .add(new ClusterRemoteSecretReconciler({ ...common, client: sk.writes, events: sk.events, remote, resyncPeriodMs: cfg.resyncPeriodMs }));
   const managers = [sk.manager];
 
   // --bitnami: loaded only when asked for (docs/migrating-from-bitnami.md).

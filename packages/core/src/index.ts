@@ -179,6 +179,17 @@ export type {
 export { ROLLOUT_KINDS, RESTART_ON_CHANGE_ANNOTATION, parseRolloutRestartTargets } from './rollout.js';
 export type { RolloutKind, RolloutRestartTarget, RolloutStatus } from './rollout.js';
 export { planDynamicSecret, planRemoteSecret, planStore, parseRefreshInterval, selectorMatches, storeKey } from './remote/validate.js';
+export {
+  CLUSTER_REMOTE_SECRET_KIND,
+  CLUSTER_REMOTE_SECRET_PLURAL,
+  CLUSTER_REMOTE_SECRET_LABEL,
+  MAX_CLUSTER_REMOTE_SECRET_NAME,
+  MAX_FAILED_NAMESPACES_LISTED,
+  planClusterRemoteSecret,
+  namespaceMatches,
+  fannedOutRemoteSecret,
+} from './remote/cluster-remote-secret.js';
+export type { ClusterRemoteSecret, ClusterRemoteSecretSpec, ClusterRemoteSecretStatus, ClusterRemoteSecretPlan, FailedNamespace, NamespaceInfo } from './remote/cluster-remote-secret.js';
 export type {
   PlanOptions,
   PlannedRef,

@@ -40,7 +40,9 @@ import {
 const invalid = (msg: string) => new BadInputError(msg);
 
 type Obj = Record<string, unknown>;
-function obj(v: unknown, field: string, required = true): Obj | undefined {
+// The field readers below are exported for the other kinds' validators in this folder
+// (cluster-remote-secret.ts); they are not part of the package's API (index.ts).
+export function obj(v: unknown, field: string, required = true): Obj | undefined {
   if (v === undefined || v === null) {
     if (required) throw invalid(`${field} is required`);
     return undefined;
@@ -48,9 +50,9 @@ function obj(v: unknown, field: string, required = true): Obj | undefined {
   if (typeof v !== 'object' || Array.isArray(v)) throw invalid(`${field} must be an object`);
   return v as Obj;
 }
-function str(v: unknown, field: string): string;
-function str(v: unknown, field: string, required: false): string | undefined;
-function str(v: unknown, field: string, required = true): string | undefined {
+export function str(v: unknown, field: string): string;
+export function str(v: unknown, field: string, required: false): string | undefined;
+export function str(v: unknown, field: string, required = true): string | undefined {
   if (v === undefined || v === null || v === '') {
     if (required) throw invalid(`${field} is required`);
     return undefined;
@@ -58,7 +60,7 @@ function str(v: unknown, field: string, required = true): string | undefined {
   if (typeof v !== 'string') throw invalid(`${field} must be a string`);
   return v;
 }
-function arr(v: unknown, field: string): unknown[] {
+export function arr(v: unknown, field: string): unknown[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw invalid(`${field} must be a list`);
   return v;
@@ -69,7 +71,7 @@ function oneOf<T extends string>(v: unknown, field: string, allowed: readonly T[
   if (!(allowed as readonly string[]).includes(s)) throw invalid(`${field} must be one of ${allowed.join(', ')} (got "${s.slice(0, 40)}")`);
   return s as T;
 }
-function stringMap(v: unknown, field: string): Record<string, string> {
+export function stringMap(v: unknown, field: string): Record<string, string> {
   const o = obj(v, field, false);
   if (!o) return {};
   const out: Record<string, string> = {};
@@ -83,12 +85,12 @@ function stringMap(v: unknown, field: string): Record<string, string> {
 /** A user's value in a message: quoted, control characters escaped, cut to 64 characters. */
 const quoted = (v: unknown): string => JSON.stringify(String(v).slice(0, 64));
 
-function objectName(v: unknown, field: string): string {
+export function objectName(v: unknown, field: string): string {
   const s = str(v, field);
   if (isObjectName(s)) return s;
   throw invalid(`${field} ${quoted(v)} is not a valid object name (lowercase letters, digits, '-', '.'; at most 253)`);
 }
-function namespaceName(v: unknown, field: string): string {
+export function namespaceName(v: unknown, field: string): string {
   const s = str(v, field);
   if (isNamespace(s)) return s;
   throw invalid(`${field} ${quoted(v)} is not a valid namespace (lowercase letters, digits, '-'; at most 63)`);
@@ -359,7 +361,7 @@ function secretKeyRef(v: unknown, field: string, kind: StoreKind, storeNamespace
   return { namespace: namespaceName(ns ?? storeNamespace, `${field}.namespace`), name: objectName(o.name, `${field}.name`), key: secretKeyName(o.key, `${field}.key`) };
 }
 
-function labelSelector(v: unknown, field: string): LabelSelector | undefined {
+export function labelSelector(v: unknown, field: string): LabelSelector | undefined {
   const o = obj(v, field, false);
   if (!o) return undefined;
   const sel: LabelSelector = {};
