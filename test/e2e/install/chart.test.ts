@@ -217,7 +217,7 @@ describe('the chart', () => {
     const objs = await template({}, ns);
     const view = objs.find((o) => o.metadata.name === 'sealkit-view')!;
     const edit = objs.find((o) => o.metadata.name === 'sealkit-edit')!;
-    const kinds = ['sealedsecrets', 'remotesecrets', 'remotestores', 'clusterremotestores', 'dynamicsecrets'];
+    const kinds = ['sealedsecrets', 'remotesecrets', 'remotestores', 'clusterremotestores', 'dynamicsecrets', 'clusterremotesecrets'];
     expect(view.metadata.labels).toMatchObject({ 'rbac.authorization.k8s.io/aggregate-to-view': 'true' });
     expect(edit.metadata.labels).toMatchObject({ 'rbac.authorization.k8s.io/aggregate-to-edit': 'true', 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' });
     expect(view.rules[0].resources).toEqual(kinds);

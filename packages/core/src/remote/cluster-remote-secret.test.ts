@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BadInputError } from '../errors.js';
-import { CLUSTER_REMOTE_SECRET_LABEL, fannedOutRemoteSecret, namespaceMatches, planClusterRemoteSecret } from './cluster-remote-secret.js';
+import { CLUSTER_REMOTE_SECRET_LABEL, MAX_CLUSTER_REMOTE_SECRET_NAME, fannedOutRemoteSecret, namespaceMatches, planClusterRemoteSecret } from './cluster-remote-secret.js';
 
 const rsSpec = { storeRef: { name: 'vault', kind: 'ClusterRemoteStore' }, data: [{ secretKey: 'password', remoteRef: { key: 'shared/db', property: 'password' } }] };
 const crs = (spec: Record<string, unknown>, metadata: Record<string, unknown> = { name: 'db', uid: 'u1', generation: 3 }) => ({ metadata, spec });
@@ -84,5 +85,35 @@ describe('fannedOutRemoteSecret', () => {
       metadata: { name: 'db', namespace: 'a', labels: { team: 'a', [CLUSTER_REMOTE_SECRET_LABEL]: 'db' }, annotations: { 'argocd.argoproj.io/sync-wave': '1' } },
       spec: rsSpec,
     });
+  });
+});
+
+describe('the ClusterRemoteSecret CRD', () => {
+  const crd = (file: string) => readFileSync(new URL(`../../../../deploy/crds/${file}`, import.meta.url), 'utf8').split('\n');
+  /** The lines of a schema block: those after `header` that are indented deeper than it. */
+  function block(lines: string[], header: string): string[] {
+    const i = lines.indexOf(header);
+    expect(i, header).toBeGreaterThanOrEqual(0);
+    const depth = header.length - header.trimStart().length;
+    const out: string[] = [];
+    for (const l of lines.slice(i + 1)) {
+      if (l.trim() && l.length - l.trimStart().length <= depth) break;
+      out.push(l.slice(depth));
+    }
+    return out;
+  }
+
+  it("spec.template.spec is the RemoteSecret CRD's spec schema, unchanged", () => {
+    const rs = block(crd('remotesecret.yaml'), '            spec:');
+    const tpl = block(crd('clusterremotesecret.yaml'), '                    spec:');
+    expect(rs.length).toBeGreaterThan(100);
+    expect(tpl).toEqual(rs);
+  });
+
+  it('is cluster-scoped, has no server-side defaults, and limits the name as core does', () => {
+    const text = crd('clusterremotesecret.yaml').join('\n');
+    expect(text).toContain('  scope: Cluster\n');
+    expect(text).not.toMatch(/^\s+default:/m);
+    expect(text).toContain(`size(self.metadata.name) <= ${MAX_CLUSTER_REMOTE_SECRET_NAME}`);
   });
 });

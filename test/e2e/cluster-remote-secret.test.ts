@@ -1,0 +1,222 @@
+// ClusterRemoteSecret end to end: the real sealkit-controller binary (its ServiceAccount token and
+// the RBAC of deploy/rbac.yaml only), the real kube-apiserver + kube-controller-manager (whose
+// garbage collector deletes what a deleted ClusterRemoteSecret owned), and the real Vault.
+//
+// The controller watches a fixed list of namespaces (tests share one cluster), named up front so
+// that some of them can be created or labelled while it runs.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireKube, requireVault } from '../infra/env.js';
+import { ControllerProcess } from './lib/controller-process.js';
+import { apply, controllerIdentity, createNamespace, decoded, getJson, kubectl, suffix, waitFor } from './lib/kube.js';
+import { counter, createToken, ensureRemoteCrds, kv2Put, ready, remoteSecret, secretOf, vault, vaultStore, waitRemote } from './remote-support.js';
+
+let sfx: string;
+let P: string; // Vault key prefix of this run
+let LABEL: string; // the namespace label the selector matches
+let ctlNs: string;
+let crsName: string;
+let storeName: string;
+let ctl: ControllerProcess;
+const NS: Record<'a1' | 'a2' | 'foreign' | 'other' | 'late' | 'tolabel', string> = {} as never;
+const RS = 'app-secrets';
+const seeded: string[] = [];
+const track = <T extends string>(v: T): T => (seeded.push(v), v);
+
+async function metrics(): Promise<string> {
+  return (await fetch(`${ctl.url}/metrics`)).text();
+}
+const vaultReads = async () => counter(await metrics(), 'sealkit_vault_requests_total', { store: `ClusterRemoteStore/${storeName}`, op: 'read' });
+
+const getOrUndefined = (args: string[]) => getJson(args).catch(() => undefined);
+
+/** Waits until the ClusterRemoteSecret's status (for its current generation) satisfies `pred`. */
+async function waitStatus(what: string, pred: (s: any) => boolean, timeoutMs = 60_000): Promise<any> {
+  return waitFor(`ClusterRemoteSecret ${crsName}: ${what}`, async () => {
+    const o = await getJson(['clusterremotesecret', crsName]);
+    if (o.status?.observedGeneration !== o.metadata.generation || !pred(o.status)) throw new Error(JSON.stringify(o.status ?? {}).slice(0, 600));
+    return o;
+  }, timeoutMs);
+}
+
+/** Waits for the Secret a fanned-out RemoteSecret wrote, with the values of this run. */
+async function waitSecret(ns: string, want: Record<string, string>): Promise<any> {
+  return waitFor(`Secret ${ns}/${RS} with the Vault values`, async () => {
+    const s = await getJson(['secret', RS, '-n', ns]);
+    const got = decoded(s);
+    if (Object.entries(want).some(([k, v]) => got[k] !== v)) throw new Error(`keys: ${Object.keys(got).join(',')}`);
+    return s;
+  }, 60_000);
+}
+
+const template = (extra: Record<string, unknown> = {}) => ({
+  metadata: { name: RS, labels: { team: 'a' } },
+  spec: {
+    storeRef: { name: storeName, kind: 'ClusterRemoteStore' },
+    refreshInterval: '1h',
+    data: [
+      { secretKey: 'password', remoteRef: { key: `${P}/db`, property: 'password' } },
+      { secretKey: 'username', remoteRef: { key: `${P}/db`, property: 'username' } },
+      { secretKey: 'token', remoteRef: { key: `${P}/api`, property: 'token' } },
+    ],
+    ...extra,
+  },
+});
+
+beforeAll(async () => {
+  requireKube({ gc: true });
+  const v = requireVault();
+  await ensureRemoteCrds();
+  await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/clusterremotesecrets.sealkit.dev']);
+  sfx = suffix();
+  P = `e2e-fan-${sfx}`;
+  LABEL = `sealkit-fanout-e2e-${sfx}`;
+  crsName = `fan-${sfx}`;
+  storeName = `fan-store-${sfx}`;
+  ctlNs = await createNamespace('fanctl');
+  for (const k of Object.keys({ a1: 0, a2: 0, foreign: 0, other: 0, late: 0, tolabel: 0 }) as (keyof typeof NS)[]) NS[k] = `fan-${k}-${sfx}`;
+  // Created now: a1, a2, foreign (labelled), other and tolabel (not). `late` is created by a test.
+  for (const k of ['a1', 'a2', 'foreign', 'other', 'tolabel'] as const) await kubectl(['create', 'namespace', NS[k]]);
+  for (const k of ['a1', 'a2', 'foreign'] as const) await kubectl(['label', 'namespace', NS[k], `${LABEL}=yes`]);
+
+  await kv2Put('secret', `${P}/db`, { password: track('fan-pw-Hq4'), username: 'svc' });
+  await kv2Put('secret', `${P}/api`, { token: track('fan-api-token-Lp9') });
+  const policy = `sealkit-fan-${sfx}`;
+  await vault('PUT', `sys/policies/acl/${policy}`, { policy: `path "secret/data/${P}/*" { capabilities = ["read"] }` });
+  const token = track(await createToken([policy]));
+  await apply([
+    secretOf('vault-token', ctlNs, { token }),
+    vaultStore('', storeName, { server: v.addr, mount: 'secret', kvVersion: 'v2', auth: { token: { secretRef: { name: 'vault-token', namespace: ctlNs, key: 'token' } } } }, 'ClusterRemoteStore'),
+    // Someone else's RemoteSecret with the name the template uses: never to be touched.
+    remoteSecret(NS.foreign, RS, { storeRef: { name: 'their-store' }, data: [{ secretKey: 'x', remoteRef: { key: 'theirs/x', property: 'x' } }] }),
+  ]);
+  const kubeconfig = await controllerIdentity(ctlNs);
+  ctl = await ControllerProcess.start({ kubeconfig, namespace: ctlNs, watchNamespaces: [...Object.values(NS), ctlNs], identity: 'fanout-e2e' });
+});
+
+afterAll(async () => {
+  await ctl?.stop();
+  if (crsName) await kubectl(['delete', 'clusterremotesecret', crsName, '--ignore-not-found', '--wait=false'], { allowFail: true });
+  if (storeName) await kubectl(['delete', 'clusterremotestore', storeName, '--ignore-not-found', '--wait=false'], { allowFail: true });
+  for (const ns of [...Object.values(NS), ctlNs]) if (ns) await kubectl(['delete', 'namespace', ns, '--ignore-not-found', '--wait=false'], { allowFail: true });
+});
+
+describe('ClusterRemoteSecret', () => {
+  let foreignBefore: any;
+
+  it('fans out to every matching namespace; a foreign RemoteSecret of that name is left alone and named as a failure', async () => {
+    foreignBefore = await getJson(['remotesecret', RS, '-n', NS.foreign]);
+    await apply({ apiVersion: 'sealkit.dev/v1alpha1', kind: 'ClusterRemoteSecret', metadata: { name: crsName }, spec: { namespaceSelector: { matchLabels: { [LABEL]: 'yes' } }, template: template() } });
+    const crs = await waitStatus('3 matched, 2 provisioned, 1 failed', (s) => s.matchedNamespaces === 3 && s.provisionedNamespaces === 2 && s.failedNamespaceCount === 1);
+    expect(crs.status.failedNamespaces).toEqual([{ namespace: NS.foreign, reason: 'RemoteSecretNotOwned', message: expect.stringContaining(`RemoteSecret ${NS.foreign}/${RS} exists and was not made by this ClusterRemoteSecret`) }]);
+    expect(ready(crs)).toMatchObject({ status: 'False', reason: 'NamespacesFailed' });
+    expect(ready(crs).message).toContain(`1 of 3 namespaces failed: ${NS.foreign} (RemoteSecretNotOwned)`);
+
+    for (const ns of [NS.a1, NS.a2]) {
+      const rs = await waitRemote(ns, RS, 'True', 'Synced', 60_000);
+      expect(rs.metadata.ownerReferences).toEqual([{ apiVersion: 'sealkit.dev/v1alpha1', kind: 'ClusterRemoteSecret', name: crsName, uid: crs.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+      expect(rs.metadata.labels).toEqual({ team: 'a', 'sealkit.dev/cluster-remote-secret': crsName });
+      expect(rs.spec).toEqual(template().spec);
+      await waitSecret(ns, { password: 'fan-pw-Hq4', username: 'svc', token: 'fan-api-token-Lp9' });
+    }
+    expect(await getOrUndefined(['remotesecret', RS, '-n', NS.other])).toBeUndefined();
+    expect(await getOrUndefined(['remotesecret', RS, '-n', NS.tolabel])).toBeUndefined();
+
+    const foreign = await getJson(['remotesecret', RS, '-n', NS.foreign]);
+    expect(foreign.metadata.uid).toBe(foreignBefore.metadata.uid);
+    expect(foreign.metadata.generation).toBe(foreignBefore.metadata.generation);
+    expect(foreign.spec).toEqual(foreignBefore.spec);
+    expect(foreign.metadata.ownerReferences).toBeUndefined();
+    expect(foreign.metadata.labels).toBeUndefined();
+    const printed = (await kubectl(['get', 'clusterremotesecret', crsName])).stdout;
+    expect(printed).toMatch(/NAME\s+STORE\s+MATCHED\s+PROVISIONED\s+FAILED\s+READY\s+REASON\s+AGE/);
+    expect(printed).toMatch(new RegExp(`${crsName}\\s+${storeName}\\s+3\\s+2\\s+1\\s+False\\s+NamespacesFailed`));
+  });
+
+  it('a namespace created later and one labelled later get it; one read per Vault path whatever the number of namespaces', async () => {
+    await kubectl(['create', 'namespace', NS.late]);
+    await kubectl(['label', 'namespace', NS.late, `${LABEL}=yes`]);
+    await kubectl(['label', 'namespace', NS.tolabel, `${LABEL}=yes`]);
+    await waitStatus('5 matched, 4 provisioned', (s) => s.matchedNamespaces === 5 && s.provisionedNamespaces === 4 && s.failedNamespaceCount === 1);
+    for (const ns of [NS.late, NS.tolabel]) {
+      await waitRemote(ns, RS, 'True', 'Synced', 60_000);
+      await waitSecret(ns, { password: 'fan-pw-Hq4', username: 'svc', token: 'fan-api-token-Lp9' });
+    }
+    // 4 namespaces x 3 references over 2 paths: Vault was asked twice, once per path.
+    expect(await vaultReads()).toBe(2);
+    expect(counter(await metrics(), 'sealkit_vault_reads_shared_total', { store: `ClusterRemoteStore/${storeName}` })).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a template change reaches every RemoteSecret and Secret', async () => {
+    const t = template();
+    t.metadata.labels = { team: 'b' };
+    t.spec.data = [...t.spec.data, { secretKey: 'user', remoteRef: { key: `${P}/db`, property: 'username' } }];
+    await kubectl(['patch', 'clusterremotesecret', crsName, '--type', 'merge', '-p', JSON.stringify({ spec: { template: t } })]);
+    await waitStatus('4 provisioned with the new template', (s) => s.provisionedNamespaces === 4);
+    for (const ns of [NS.a1, NS.a2, NS.late, NS.tolabel]) {
+      const rs = await waitFor(`RemoteSecret ${ns}/${RS} updated`, async () => {
+        const o = await getJson(['remotesecret', RS, '-n', ns]);
+        return o.spec.data.length === 4 && o.metadata.labels.team === 'b' ? o : undefined;
+      });
+      expect(rs.spec).toEqual(t.spec);
+      await waitSecret(ns, { user: 'svc', password: 'fan-pw-Hq4' });
+    }
+  });
+
+  it('an edit to a fanned-out RemoteSecret is undone', async () => {
+    await kubectl(['patch', 'remotesecret', RS, '-n', NS.a1, '--type', 'merge', '-p', JSON.stringify({ spec: { refreshInterval: '5m' }, metadata: { labels: { team: 'edited' } } })]);
+    await waitFor(`RemoteSecret ${NS.a1}/${RS} restored`, async () => {
+      const o = await getJson(['remotesecret', RS, '-n', NS.a1]);
+      return o.spec.refreshInterval === '1h' && o.metadata.labels.team === 'b';
+    });
+  });
+
+  it('a namespace that stops matching loses the RemoteSecret (and its Secret); the others keep theirs', async () => {
+    await kubectl(['label', 'namespace', NS.a2, `${LABEL}-`]);
+    await waitFor(`RemoteSecret ${NS.a2}/${RS} deleted`, async () => (await getOrUndefined(['remotesecret', RS, '-n', NS.a2])) === undefined);
+    await waitFor(`Secret ${NS.a2}/${RS} deleted by the garbage collector`, async () => (await getOrUndefined(['secret', RS, '-n', NS.a2])) === undefined, 60_000);
+    await waitStatus('4 matched, 3 provisioned, 1 failed', (s) => s.matchedNamespaces === 4 && s.provisionedNamespaces === 3 && s.failedNamespaceCount === 1);
+    for (const ns of [NS.a1, NS.late, NS.tolabel]) expect(await getJson(['remotesecret', RS, '-n', ns])).toBeTruthy();
+  });
+
+  it('once the foreign RemoteSecret is gone, that namespace gets ours and the ClusterRemoteSecret is Ready', async () => {
+    await kubectl(['delete', 'remotesecret', RS, '-n', NS.foreign, '--wait=true']);
+    const crs = await waitStatus('4 provisioned, none failed', (s) => s.provisionedNamespaces === 4 && s.failedNamespaceCount === 0);
+    expect(crs.status.failedNamespaces).toBeUndefined();
+    expect(ready(crs)).toMatchObject({ status: 'True', reason: 'Provisioned', message: `RemoteSecret ${RS} in 4 namespaces` });
+    const rs = await waitRemote(NS.foreign, RS, 'True', 'Synced', 60_000);
+    expect(rs.metadata.ownerReferences[0].uid).toBe(crs.metadata.uid);
+    await waitSecret(NS.foreign, { password: 'fan-pw-Hq4' });
+    // Still one read per path: every namespace shared the first answers.
+    expect(await vaultReads()).toBe(2);
+  });
+
+  it('deleting the ClusterRemoteSecret removes every RemoteSecret it made, and their Secrets', async () => {
+    await kubectl(['delete', 'clusterremotesecret', crsName, '--wait=true']);
+    for (const ns of [NS.a1, NS.foreign, NS.late, NS.tolabel]) {
+      await waitFor(`RemoteSecret ${ns}/${RS} deleted`, async () => (await getOrUndefined(['remotesecret', RS, '-n', ns])) === undefined, 60_000);
+      await waitFor(`Secret ${ns}/${RS} deleted`, async () => (await getOrUndefined(['secret', RS, '-n', ns])) === undefined, 60_000);
+    }
+  });
+
+  it('an invalid ClusterRemoteSecret says which field is wrong and creates nothing', async () => {
+    const bad = `${crsName}-bad`;
+    // Valid for the schema, refused by the controller's rules (the template's refresh interval).
+    await apply({ apiVersion: 'sealkit.dev/v1alpha1', kind: 'ClusterRemoteSecret', metadata: { name: bad }, spec: { namespaces: [NS.other], template: { spec: { ...template().spec, refreshInterval: '10ms' } } } });
+    try {
+      const o = await waitFor(`ClusterRemoteSecret ${bad} InvalidSpec`, async () => {
+        const x = await getJson(['clusterremotesecret', bad]);
+        return ready(x)?.reason === 'InvalidSpec' ? x : undefined;
+      });
+      expect(ready(o).message).toMatch(/^spec.template.spec.refreshInterval must be 0 \(fetch once\) or at least 1s/);
+      expect(await getOrUndefined(['remotesecret', bad, '-n', NS.other])).toBeUndefined();
+    } finally {
+      await kubectl(['delete', 'clusterremotesecret', bad, '--ignore-not-found']);
+    }
+  });
+
+  it('logs no Vault value or token', () => {
+    const log = ctl.logText();
+    expect(log).toContain('fanned out');
+    for (const v of seeded) expect(log.includes(v), 'a seeded secret appears in the log').toBe(false);
+  });
+});
