@@ -201,8 +201,13 @@ export type {
   StoreAuthPlan,
   StorePlan,
 } from './remote/validate.js';
-export { pathSegments, parseKvVersionPin, kvReadPath, mountInfoPath, normalizeMount, notFoundHint } from './remote/kv-path.js';
+export { pathSegments, parseKvVersionPin, kvReadPath, kvMetadataPath, mountInfoPath, normalizeMount, notFoundHint } from './remote/kv-path.js';
 export { interpretKvRead, lookupProperty } from './remote/kv-read.js';
 export type { KvReadResult, KvSecret, KvReadOutcome } from './remote/kv-read.js';
 export { TEMPLATE_FILTERS, parseTemplate } from './remote/template.js';
 export type { TemplateFilter, TemplateTerm, TemplateNode, ParsedTemplate } from './remote/template.js';
+// PushSecret: a Secret's keys written to a Vault KV key (docs/remote-secrets.md, "Pushing a Secret to Vault").
+export { PUSH_SECRET_KIND, PUSH_SECRET_PLURAL, PUSH_DELETION_POLICIES, PUSH_FINALIZER, planPushSecret } from './remote/push.js';
+export type { PushDeletionPolicy, PushSecretData, PushSecretSpec, PushedStatus, PushSecretStatus, PushSecret, PushSecretPlan } from './remote/push.js';
+export { remoteKvState, pushPayload, sameKvData, decidePush, mayDeleteRemote } from './remote/push-plan.js';
+export type { RemoteKvState, PushPayload, PushRecord, PushDecision } from './remote/push-plan.js';

@@ -54,6 +54,14 @@ export function kvReadPath(mount: string, key: string, kvVersion: KvVersion, ver
   return `${m}/data/${k}`;
 }
 
+/**
+ * The path (after /v1/) of a KV v2 key's metadata: deleting it removes the key with every version
+ * (a PushSecret with deletionPolicy Delete). KV v1 has no metadata: its key path is kvReadPath's.
+ */
+export function kvMetadataPath(mount: string, key: string): string {
+  return `${encode(pathSegments(mount, 'mount'))}/metadata/${encode(pathSegments(key, 'key'))}`;
+}
+
 /** The path (after /v1/) of Vault's mount preflight, which reports a mount's type and KV version. */
 export function mountInfoPath(mount: string): string {
   return `sys/internal/ui/mounts/${encode(pathSegments(mount, 'mount'))}`;

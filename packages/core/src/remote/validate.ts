@@ -41,7 +41,7 @@ const invalid = (msg: string) => new BadInputError(msg);
 
 type Obj = Record<string, unknown>;
 // The field readers below are exported for the other kinds' validators in this folder
-// (cluster-remote-secret.ts); they are not part of the package's API (index.ts).
+// (cluster-remote-secret.ts, push.ts); they are not part of the package's API (index.ts).
 export function obj(v: unknown, field: string, required = true): Obj | undefined {
   if (v === undefined || v === null) {
     if (required) throw invalid(`${field} is required`);
@@ -65,7 +65,7 @@ export function arr(v: unknown, field: string): unknown[] {
   if (!Array.isArray(v)) throw invalid(`${field} must be a list`);
   return v;
 }
-function oneOf<T extends string>(v: unknown, field: string, allowed: readonly T[], dflt: T): T {
+export function oneOf<T extends string>(v: unknown, field: string, allowed: readonly T[], dflt: T): T {
   const s = str(v, field, false);
   if (s === undefined) return dflt;
   if (!(allowed as readonly string[]).includes(s)) throw invalid(`${field} must be one of ${allowed.join(', ')} (got "${s.slice(0, 40)}")`);
@@ -97,7 +97,7 @@ export function namespaceName(v: unknown, field: string): string {
 }
 
 /** A Secret key field: the rule of every Secret's data keys (isSecretKey). */
-function secretKeyName(v: unknown, field: string): string {
+export function secretKeyName(v: unknown, field: string): string {
   const s = str(v, field);
   if (isSecretKey(s)) return s;
   throw invalid(`${field} ${quoted(v)} is not a valid Secret key (letters, digits, '-', '_', '.')`);
