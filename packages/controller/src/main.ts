@@ -14,6 +14,7 @@ import { errorFields } from '@sealkit/kube';
 import { RemoteController } from './remote/controller.js';
 import { DynamicSecretReconciler } from './dynamic/controller.js';
 import { ClusterRemoteSecretReconciler } from './fanout/controller.js';
+import { PushSecretReconciler } from './push/controller.js';
 import { systemClock } from './runtime/clock.js';
 import { EventRecorder } from './runtime/events.js';
 import { createLogger, type Logger } from './runtime/log.js';
@@ -184,7 +185,9 @@ async function run(cfg: Config, conn: Connection, client: HttpKubeClient, log: L
     .add(remote)
     .add(dynamic)
     // ClusterRemoteSecrets fan RemoteSecrets out to namespaces; they read the RemoteSecret cache.
-    .add(new ClusterRemoteSecretReconciler({ ...common, client: sk.writes, events: sk.events, remote, resyncPeriodMs: cfg.resyncPeriodMs }));
+    .add(new ClusterRemoteSecretReconciler({ ...common, client: sk.writes, events: sk.events, remote, resyncPeriodMs: cfg.resyncPeriodMs }))
+    // PushSecrets write to Vault through the same stores and sessions.
+    .add(new PushSecretReconciler({ ...common, client: sk.writes, events: sk.events, remote }));
   const managers = [sk.manager];
 
   // --bitnami: loaded only when asked for (docs/migrating-from-bitnami.md).

@@ -22,6 +22,10 @@ export const Reason = {
   SecretNotOwned: 'SecretNotOwned',
   SecretWriteFailed: 'SecretWriteFailed',
   SecretDeleted: 'SecretDeleted',
+  // PushSecret: the Secret to push (or a key of it) is missing or not text; Vault holds someone else's newer data.
+  SourceNotFound: 'SourceNotFound',
+  InvalidSourceData: 'InvalidSourceData',
+  Conflict: 'Conflict',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

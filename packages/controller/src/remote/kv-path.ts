@@ -21,3 +21,4 @@ export const kvReadPath = (mount: string, key: string, kvVersion: KvVersion, ver
 export const mountInfoPath = (mount: string) => asInvalidSpec(() => core.mountInfoPath(mount));
 export const normalizeMount = (mount: string) => asInvalidSpec(() => core.normalizeMount(mount));
 export const notFoundHint = (mount: string, key: string, kvVersion: KvVersion) => asInvalidSpec(() => core.notFoundHint(mount, key, kvVersion));
+export const kvMetadataPath = (mount: string, key: string) => asInvalidSpec(() => core.kvMetadataPath(mount, key));

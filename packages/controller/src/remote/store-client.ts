@@ -125,6 +125,11 @@ export class StoreClient {
     this.clock = deps.clock;
   }
 
+  /** One authenticated Vault call under the store's limiter (login first, re-login on a dead token). */
+  run<T>(fn: (api: VaultApi) => Promise<T>): Promise<T> {
+    return this.limiter.run(() => this.session.run(fn));
+  }
+
   /** The KV version in use, when known (configured, or detected by an earlier call). */
   get kvVersionKnown(): KvVersion | undefined {
     return this.plan.kvVersion ?? this.detected;

@@ -45,7 +45,7 @@ export interface VaultLeasedResult {
   data: Record<string, unknown> | null;
 }
 
-export type VaultOp = 'read' | 'write' | 'login' | 'renew' | 'lookup' | 'revoke' | 'mountinfo' | 'issue' | 'lease-renew' | 'lease-lookup' | 'lease-revoke';
+export type VaultOp = 'read' | 'write' | 'delete' | 'login' | 'renew' | 'lookup' | 'revoke' | 'mountinfo' | 'issue' | 'lease-renew' | 'lease-lookup' | 'lease-revoke';
 
 export interface VaultApi {
   /** Sets the token sent with later requests (undefined: none). */
@@ -53,6 +53,8 @@ export interface VaultApi {
   read(path: string, options?: { version?: number }): Promise<VaultReadResult>;
   /** POSTs body to path (e.g. Transit encrypt/decrypt) and returns the response's `data`, null when absent. */
   write(path: string, body: Record<string, unknown>): Promise<Record<string, unknown> | null>;
+  /** DELETEs path (a KV key, or a KV v2 key's metadata with every version). */
+  delete(path: string): Promise<void>;
   kubernetesLogin(mount: string, role: string, jwt: string): Promise<VaultAuthResult>;
   appRoleLogin(mount: string, roleId: string, secretId: string): Promise<VaultAuthResult>;
   renewSelf(incrementSeconds?: number): Promise<VaultAuthResult>;
@@ -84,6 +86,7 @@ interface NodeVaultClient {
   token: string | undefined;
   read(path: string, requestOptions?: Record<string, unknown>): Promise<unknown>;
   write(path: string, data: Record<string, unknown>, requestOptions?: Record<string, unknown>): Promise<unknown>;
+  delete(path: string, requestOptions?: Record<string, unknown>): Promise<unknown>;
   kubernetesLogin(args: Record<string, unknown>): Promise<unknown>;
   approleLogin(args: Record<string, unknown>): Promise<unknown>;
   tokenRenewSelf(args?: Record<string, unknown>): Promise<unknown>;
@@ -165,6 +168,9 @@ export function createNodeVaultApi(options: NodeVaultApiOptions): VaultApi {
     },
     write(path, body) {
       return call('write', () => client.write(path, body), (res) => asRecord(asRecord(res)?.data));
+    },
+    async delete(path) {
+      await call('delete', () => client.delete(path), () => undefined);
     },
     kubernetesLogin(mount, role, jwt) {
       requireText(role, 'role');
