@@ -33,7 +33,7 @@ import { apiFailure } from '../remote/kube-api.js';
 import { asInvalidSpec } from '../remote/kv-path.js';
 import { nextRefresh, type RemoteEventSink } from '../remote/reconcile.js';
 import type { StoreClient } from '../remote/store-client.js';
-import { storeKey, type StorePlan } from '../remote/validate.js';
+import type { StorePlan } from '../remote/validate.js';
 import { deleteRemoteKv, readRemoteKv, writeRemoteKv, type RemoteKv } from './vault-kv.js';
 
 export const PUSH_API_VERSION = 'sealkit.dev/v1alpha1';
@@ -67,7 +67,8 @@ export interface PushReconcileResult {
 /** Checks a PushSecret; RemoteError(InvalidSpec) naming the field. */
 export const planPushSecret = (o: unknown): PushSecretPlan => asInvalidSpec(() => corePlanPushSecret(o));
 
-const storeId = (store: StorePlan) => storeKey(store.kind, store.name);
+/** The store as status names it: a RemoteStore is always the PushSecret's own namespace's. */
+const storeId = (store: StorePlan) => `${store.kind}/${store.name}`;
 
 /** What the status says this PushSecret wrote to this store and key before (its KV v2 version). */
 export function pushRecord(pushed: PushedStatus | undefined, store: StorePlan, key: string, kvVersion: string): PushRecord | undefined {
