@@ -30,6 +30,7 @@ import { formatManifests, type OutputFormat } from '../output/manifests.js';
 import type { RegisterCommand } from '../types.js';
 import { inputFileOption, namespaceOption, outputFormatOption, writeFileOption } from './options.js';
 import { dynamicRef, refuseDynamicOnly, type DynamicRefFlags } from './ref-dynamic.js';
+import { pushRef } from './ref-push.js';
 
 // `sealkit ref`: writes a RemoteSecret (a reference to values in Vault; the controller fetches
 // them), and with --check resolves the references against Vault with the user's own
@@ -55,6 +56,7 @@ interface RefFlags extends DynamicRefFlags {
   check?: boolean;
   mount?: string;
   kvVersion?: string;
+  push?: string;
 }
 
 /** One `--key` with the `--property` flags that follow it, or one `--extract`. */
@@ -81,7 +83,11 @@ Examples:
 
   # a DynamicSecret: credentials Vault issues with a lease (renewed, replaced, revoked by the controller)
   sealkit ref app-db -n prod --store vault --dynamic database/creds/app
-  sealkit ref web-tls -n prod --store vault --dynamic pki/issue/web --method POST --param common_name=web.example --type kubernetes.io/tls`;
+  sealkit ref web-tls -n prod --store vault --dynamic pki/issue/web --method POST --param common_name=web.example --type kubernetes.io/tls
+
+  # a PushSecret: the controller writes keys of the Secret db to the Vault key prod/db when they change
+  # (--property VAULT_FIELD=SECRET_KEY; no --property: every key of the Secret)
+  sealkit ref db-push -n prod --store vault --push db --key prod/db --property db_password=password --deletion-policy Delete`;
 
 export const registerRef: RegisterCommand = (program, { io }) => {
   const groups: RefGroup[] = [];
@@ -101,7 +107,7 @@ export const registerRef: RegisterCommand = (program, { io }) => {
     .option('--refresh <duration>', 'how often to read Vault again, e.g. 1h, 30m, 1d ("0": fetch once; at least 1s; controller default 1h)')
     .option('--target <name>', 'name of the Secret to write (default: NAME)')
     .option('--creation-policy <policy>', `${CREATION_POLICIES.join(', ')} (default ${CREATION_POLICIES[0]})`)
-    .option('--deletion-policy <policy>', `${DELETION_POLICIES.join(' or ')} (default ${DELETION_POLICIES[0]}), when every referenced key is gone from Vault`)
+    .option('--deletion-policy <policy>', `${DELETION_POLICIES.join(' or ')} (default ${DELETION_POLICIES[0]}), when every referenced key is gone from Vault (with --push: when the PushSecret is deleted, for the Vault key)`)
     .option('--type <type>', 'type of the Secret written (default Opaque)')
     .addOption(inputFileOption())
     .addOption(writeFileOption())
@@ -113,6 +119,7 @@ export const registerRef: RegisterCommand = (program, { io }) => {
     .option('--method <GET|POST>', 'with --dynamic: how to ask (controller default GET; POST sends --param)')
     .option('--param <name=value>', 'with --dynamic --method POST: a body parameter (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--renewal-percent <n>', 'with --dynamic: renew at this share of the lease TTL (10-90, controller default 67)')
+    .option('--push <secret>', 'write a PushSecret instead: the controller writes keys of this Secret (same namespace) to the one --key in Vault when they change')
     .addHelpText('after', EXAMPLES);
   // Commander reports options in command-line order through these events: that order is what
   // ties a --property to the --key before it.
@@ -154,6 +161,10 @@ export const registerRef: RegisterCommand = (program, { io }) => {
 };
 
 async function ref(io: Io, name: string | undefined, flags: RefFlags, groups: RefGroup[]): Promise<void> {
+  if (flags.push !== undefined) {
+    refuseDynamicOnly(flags);
+    return pushRef(io, name, flags as RefFlags & Record<string, unknown>, groups);
+  }
   if (flags.dynamic !== undefined) return dynamicRef(io, name, flags as RefFlags & Record<string, unknown>, groups.length);
   refuseDynamicOnly(flags);
   const building = name !== undefined || groups.length > 0;
