@@ -217,11 +217,7 @@ describe('the chart', () => {
     const objs = await template({}, ns);
     const view = objs.find((o) => o.metadata.name === 'sealkit-view')!;
     const edit = objs.find((o) => o.metadata.name === 'sealkit-edit')!;
-<<<<<<< HEAD
-    const kinds = ['sealedsecrets', 'remotesecrets', 'remotestores', 'clusterremotestores', 'dynamicsecrets', 'clusterremotesecrets'];
-=======
-    const kinds = ['sealedsecrets', 'remotesecrets', 'remotestores', 'clusterremotestores', 'dynamicsecrets', 'pushsecrets'];
->>>>>>> 339362e (controller: PushSecret reconciler (push/): writes a Secret's keys to a Vault KV key on change only, KV v2 check-and-set on the version it wrote (Conflict otherwise), deletionPolicy Delete via finalizer, source Secrets watched per namespace holding PushSecrets; CRD, RBAC (deploy/ and chart), VaultApi.delete, StoreClient.run)
+    const kinds = ['sealedsecrets', 'remotesecrets', 'remotestores', 'clusterremotestores', 'dynamicsecrets', 'clusterremotesecrets', 'pushsecrets'];
     expect(view.metadata.labels).toMatchObject({ 'rbac.authorization.k8s.io/aggregate-to-view': 'true' });
     expect(edit.metadata.labels).toMatchObject({ 'rbac.authorization.k8s.io/aggregate-to-edit': 'true', 'rbac.authorization.k8s.io/aggregate-to-admin': 'true' });
     expect(view.rules[0].resources).toEqual(kinds);
