@@ -180,7 +180,19 @@ async function run(cfg: Config, conn: Connection, client: HttpKubeClient, log: L
   // DynamicSecrets share the RemoteSecrets' stores and Vault sessions.
   const dynamic = new DynamicSecretReconciler({ ...common, client: sk.writes, secrets, events: sk.events, remote });
   sk.manager
-    .add(new KeyMaintenance({ keys, client: sk.writes, namespace: cfg.namespace, renewPeriodMs: cfg.keyRenewPeriodMs, resyncPeriodMs: cfg.resyncPeriodMs, clock, log }))
+    .add(
+      new KeyMaintenance({
+        keys,
+        client: sk.writes,
+        namespace: cfg.namespace,
+        renewPeriodMs: cfg.keyRenewPeriodMs,
+        resyncPeriodMs: cfg.resyncPeriodMs,
+        clock,
+        log,
+        events: sk.events,
+        usage: { caches: [sealed.sealedSecrets], keysInUse: () => sealed.keysInUse() },
+      }),
+    )
     .add(sealed)
     .add(remote)
     .add(dynamic)

@@ -66,6 +66,25 @@ describe('key Secret deleted or edited', () => {
     await ctl.stop();
   });
 
+  it('an old key nothing is sealed to may still be retired by deleting its Secret (docs/operations.md, Rotation): let go, not restored', async () => {
+    const ctl = await start('retire');
+    const before = (await keySecrets(ctlNs)).map((s) => s.metadata.name);
+    ctl.signal('SIGUSR1'); // an unused key ...
+    await waitFor('a second key', async () => (await keySecrets(ctlNs)).length === before.length + 1, 30_000, 200);
+    const unused = (await keySecrets(ctlNs)).find((s) => !before.includes(s.metadata.name))!;
+    ctl.signal('SIGUSR1'); // ... and a newer active one, so the unused key is neither used nor active
+    await waitFor('a third key', async () => (await keySecrets(ctlNs)).length === before.length + 2, 30_000, 200);
+    await kubectl(['delete', 'secret', unused.metadata.name, '-n', ctlNs]);
+    await waitFor('the retirement to be logged', async () => ctl.lines.some((l) => /retired/.test(l.msg ?? '') && JSON.stringify(l).includes(keyIdOf(unused))), 30_000, 200);
+    // the key still in use (sealed to by 'before' and 'after') and the active key are all still there
+    const left = (await keySecrets(ctlNs)).map((s) => s.metadata.name);
+    expect(left).toHaveLength(before.length + 1);
+    expect(left).toEqual(expect.arrayContaining(before));
+    expect(left).not.toContain(unused.metadata.name);
+    expect(ctl.lines.some((l) => /restored/.test(l.msg ?? '') && JSON.stringify(l).includes(keyIdOf(unused)))).toBe(false);
+    await ctl.stop();
+  });
+
   it('deleted while no controller runs: the next start reports it loudly and lists what it sealed as UnknownKey', async () => {
     const first = await start('before-loss');
     const cert = await fetchCertPem(ctlNs);

@@ -1,6 +1,6 @@
 // The keyring store over an in-memory API server (its informer lists the key Secrets; watches hang).
 // Rotation against the real apiserver is in test/e2e/controller*.test.ts.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { generateKeyPair, keyId, sealValues, type KeyPair } from '@sealkit/core';
 import { silentLogger } from '../runtime/log.js';
 import { FakeClock } from '../testing/fake-clock.js';
@@ -74,5 +74,60 @@ describe('KeyringStore', () => {
     expect(stored.metadata.labels[KEY_LABEL]).toBe('true');
     expect(Buffer.from(stored.data['private.pem'], 'base64').toString()).toMatch(/^-----BEGIN PRIVATE KEY-----/);
     await store.stop();
+  });
+
+  describe('a key once loaded is never lost with its Secret', () => {
+    const secretPath = (id: string) => `/api/v1/namespaces/${NS}/secrets/${keySecretName(id)}`;
+    const del = (api: FakeKube, id: string) => api.request({ method: 'DELETE', path: secretPath(id) });
+
+    it('deleted: still opens, marked for repair, written back byte for byte, and ensureKeys makes no replacement', async () => {
+      const api = new FakeKube({ liveWatches: true });
+      const pair = generateKeyPair();
+      const id = keyId(pair.publicKey);
+      api.put(await plainKeySecret(NS, pair, new Date(10 * DAY)));
+      const original = api.get(secretPath(id)).data;
+      const store = await startedStore(api);
+      await del(api, id);
+      await vi.waitFor(() => expect(store.keySecretsToRepair().map((e) => [e.keyId, e.repair?.why])).toEqual([[id, 'deleted']]));
+      expect(store.active()?.keyId).toBe(id);
+      const sealed = sealValues({ v: new TextEncoder().encode('x') }, { recipients: [pair.publicKey], scope: 'cluster' });
+      expect(new TextDecoder().decode(store.unsealer()!.open(sealed.v!, { namespace: 'a', name: 'b' }))).toBe('x');
+      await store.ensureKeys(0); // no key Secret left: without the held key this would make a 'first start' key
+      expect(api.writes().filter((w) => w.startsWith('POST'))).toEqual([]);
+      await store.repairKeySecret(store.keySecretsToRepair()[0]!);
+      expect(api.get(secretPath(id)).data).toEqual(original);
+      await vi.waitFor(() => expect(store.keySecretsToRepair()).toEqual([]));
+      await store.stop();
+    });
+
+    it('garbled by an edit: kept and marked unreadable, then rewritten over the edit', async () => {
+      const api = new FakeKube({ liveWatches: true });
+      const pair = generateKeyPair();
+      const id = keyId(pair.publicKey);
+      api.put(await plainKeySecret(NS, pair, new Date(10 * DAY)));
+      const original = api.get(secretPath(id)).data;
+      const store = await startedStore(api);
+      await api.request({ method: 'PATCH', path: secretPath(id), contentType: 'application/merge-patch+json', body: { data: { 'private.pem': Buffer.from('garbage').toString('base64') } } });
+      await vi.waitFor(() => expect(store.keySecretsToRepair().map((e) => e.repair?.why)).toEqual(['unreadable']));
+      expect(store.active()?.keyId).toBe(id);
+      await store.repairKeySecret(store.keySecretsToRepair()[0]!);
+      expect(api.get(secretPath(id)).data).toEqual(original);
+      await vi.waitFor(() => expect(store.keySecretsToRepair()).toEqual([]));
+      await store.stop();
+    });
+
+    it('retired: an old key nothing is sealed to, deleted on purpose, is let go; a used one is kept', async () => {
+      const api = new FakeKube({ liveWatches: true });
+      const [old, used, active] = [generateKeyPair(), generateKeyPair(), generateKeyPair()];
+      for (const [i, p] of [old, used, active].entries()) api.put(await plainKeySecret(NS, p, new Date((10 + i) * DAY)));
+      const store = await startedStore(api);
+      store.trackKeyUsage(() => new Map([[keyId(used.publicKey), ['app/db']]]));
+      await del(api, keyId(old.publicKey));
+      await del(api, keyId(used.publicKey));
+      await vi.waitFor(() => expect(store.entries().map((e) => e.keyId)).toEqual([keyId(active.publicKey), keyId(used.publicKey)]));
+      expect(store.keySecretsToRepair().map((e) => e.keyId)).toEqual([keyId(used.publicKey)]);
+      expect(store.heldKeyIds()).not.toContain(keyId(old.publicKey));
+      await store.stop();
+    });
   });
 });

@@ -42,6 +42,34 @@ export interface KeySecretEntry extends Cached {
 /** A key Secret whose key is loaded (unwrapped by the custody). */
 export interface KeyEntry extends KeySecretEntry {
   pair: KeyPair;
+  /**
+   * Set when the key is held in memory but its Secret no longer stores it: deleted, or rewritten
+   * with something that cannot be read (same custody, unreadable for good). The leader writes the
+   * Secret back from memory (KeyMaintenance); while it is set the key still opens values.
+   */
+  repair?: KeyRepair;
+}
+
+export interface KeyRepair {
+  why: 'deleted' | 'unreadable';
+  /** For 'unreadable': what is wrong with the Secret as it is now. */
+  detail?: string;
+}
+
+/**
+ * Which key ids the SealedSecrets use, each with the objects sealed to it; undefined while not
+ * known yet (caches not synced). Lets the store tell a key Secret deleted on purpose (nothing uses
+ * the key: docs/operations.md, Rotation) from one lost by accident.
+ */
+export type KeyUsage = () => ReadonlyMap<string, readonly string[]> | undefined;
+
+/** What this process holds of a key: the pair and the wrapped form its Secret had when last read. */
+interface HeldKey {
+  keyId: string;
+  name: string;
+  createdAt: number;
+  pair: KeyPair;
+  wrapped: WrappedKey;
 }
 
 export interface PublicKeyInfo {
@@ -120,7 +148,10 @@ function keySecretEntry(raw: any): KeySecretEntry {
 /**
  * The cluster's private keys, read from labelled Secrets in the controller namespace and kept
  * current by a watch. Keys are only ever added: the controller never deletes one, so anything
- * sealed to an old key keeps opening after rotation.
+ * sealed to an old key keeps opening after rotation. A key once loaded is never forgotten because
+ * its Secret went away or was garbled: it stays in memory (marked `repair`) until the leader has
+ * written the Secret back; only a Secret deleted while no SealedSecret uses its key and while it is
+ * not the active key is let go (the documented way to retire an old key).
  */
 export class KeyringStore {
   readonly informer: Informer<KeySecretEntry>;
@@ -129,6 +160,9 @@ export class KeyringStore {
   private status: CustodyStatus;
   private loadedOnce = false;
   private readonly heldNoted = new Set<string>();
+  /** Every key this process has loaded or made, by key id. */
+  private readonly remembered = new Map<string, HeldKey>();
+  private usage: KeyUsage | undefined;
   private syncWaiters: (() => void)[] = [];
   private ring = new Keyring();
   private unsealerInstance: Unsealer | undefined;
@@ -166,6 +200,21 @@ export class KeyringStore {
 
   onChange(fn: () => void): void {
     this.listeners.push(fn);
+  }
+
+  /** Lets a deleted key Secret whose key nothing uses be forgotten (without it, every key is kept). */
+  trackKeyUsage(usage: KeyUsage): void {
+    this.usage = usage;
+  }
+
+  /** Keys held in memory whose Secret must be written back (deleted or unreadable). */
+  keySecretsToRepair(): KeyEntry[] {
+    return this.sorted.filter((e) => e.repair);
+  }
+
+  /** Key ids this process holds, whether or not their Secrets still exist. */
+  heldKeyIds(): string[] {
+    return [...this.remembered.keys()];
   }
 
   /** True once the key Secrets were listed and each key loaded or given up on (Vault answered). */
@@ -223,13 +272,76 @@ export class KeyringStore {
    * leaves the key in memory rather than taking it away.
    */
   private held(e: KeySecretEntry, k: KeyToUnwrap): KeyPair | undefined {
-    const prev = this.sorted.find((p) => p.name === e.name && p.keyId === e.keyId);
+    const prev = this.remembered.get(e.keyId);
     const problem = this.unwrapper.problem(k);
     if (prev && problem && !this.heldNoted.has(e.name)) {
       this.heldNoted.add(e.name);
       this.o.log.warn('key secret rewritten in a form this replica cannot read now; keeping the key it holds', { secret: e.name, keyId: e.keyId, custody: this.custody.name, reason: problem.message });
     }
     return prev?.pair;
+  }
+
+  /**
+   * Why a held key's Secret must be rewritten: it was rewritten by the same custody with content
+   * that can never be read (an edit by hand, a bad restore). Another custody's form (`custody
+   * migrate` running) and a custody that is only unreachable (Vault away) are left alone.
+   */
+  private damage(e: KeySecretEntry, k: KeyToUnwrap): KeyRepair | undefined {
+    const problem = this.unwrapper.problem(k);
+    if (!problem || problem.retryable || e.wrapped?.custody !== this.custody.name) return undefined;
+    return { why: 'unreadable', detail: problem.message };
+  }
+
+  private remember(e: KeySecretEntry, pair: KeyPair): void {
+    this.remembered.set(e.keyId, { keyId: e.keyId, name: e.name, createdAt: e.createdAt, pair, wrapped: e.wrapped! });
+  }
+
+  /**
+   * Held keys the Secrets no longer provide, put back among the loaded keys (marked for repair),
+   * except a Secret deleted on purpose: nothing sealed to its key and not the active key.
+   */
+  private fromMemory(loaded: readonly KeyEntry[], secrets: readonly KeySecretEntry[]): KeyEntry[] {
+    const have = new Set(loaded.map((e) => e.keyId));
+    const missing = [...this.remembered.values()].filter((h) => !have.has(h.keyId));
+    if (missing.length === 0) return [];
+    const inUse = this.usage?.();
+    const out: KeyEntry[] = [];
+    for (const h of missing) {
+      const secret = secrets.find((s) => s.keyId === h.keyId) ?? secrets.find((s) => s.name === h.name);
+      if (!secret && inUse && !inUse.has(h.keyId) && this.sorted[0]?.keyId !== h.keyId) {
+        this.remembered.delete(h.keyId);
+        this.o.log.info('key Secret deleted and no SealedSecret uses its key: key retired', { secret: h.name, keyId: h.keyId });
+        continue;
+      }
+      const repair: KeyRepair = secret ? { why: 'unreadable', detail: secret.error ?? 'its key cannot be read' } : { why: 'deleted' };
+      out.push({ namespace: this.o.namespace, name: h.name, resourceVersion: secret?.resourceVersion ?? '', keyId: h.keyId, createdAt: h.createdAt, wrapped: h.wrapped, error: undefined, pair: h.pair, repair });
+    }
+    return out;
+  }
+
+  /**
+   * Writes a held key's Secret back from memory: the same bytes as before when the custody is the
+   * same (plaintext, or a KMS ciphertext it made), wrapped anew otherwise. Returns the Secret written.
+   */
+  async repairKeySecret(e: KeyEntry): Promise<any> {
+    const h = this.remembered.get(e.keyId);
+    if (!h) throw new Error(`key ${e.keyId} is not held`);
+    const wrapped = h.wrapped.custody === this.custody.name ? h.wrapped : await this.custody.wrap(h.pair.secretKey, h.keyId);
+    const body: any = keySecretManifest(this.o.namespace, h.pair.publicKey, wrapped, new Date(h.createdAt));
+    body.metadata.name = h.name;
+    const path = secretsPath(this.o.namespace);
+    this.unwrapper.seed({ name: h.name, keyId: h.keyId, wrapped }, h.pair);
+    if (e.repair?.why === 'deleted') {
+      try {
+        return await this.o.client.request({ method: 'POST', path, query: { fieldManager: FIELD_MANAGER }, body });
+      } catch (err) {
+        // There is a Secret of that name our cache does not see (its label removed): replace it.
+        if (!isAlreadyExists(err)) throw err;
+      }
+    }
+    const current: any = await this.o.client.request({ method: 'GET', path: `${path}/${encodeURIComponent(h.name)}` });
+    body.metadata.resourceVersion = current?.metadata?.resourceVersion;
+    return this.o.client.request({ method: 'PUT', path: `${path}/${encodeURIComponent(h.name)}`, query: { fieldManager: FIELD_MANAGER }, body });
   }
 
   /** Records why the last key could not be created (shown while no key is loaded), and tells listeners. */
@@ -253,8 +365,11 @@ export class KeyringStore {
       }
       const k: KeyToUnwrap = { name: e.name, keyId: e.keyId, wrapped: e.wrapped };
       asked.push(k);
-      const pair = this.unwrapper.get(k) ?? this.held(e, k);
-      if (pair) good.push({ ...e, pair });
+      const fresh = this.unwrapper.get(k);
+      if (fresh) this.remember(e, fresh);
+      const pair = fresh ?? this.held(e, k);
+      const repair = fresh ? undefined : this.damage(e, k);
+      if (pair) good.push(repair ? { ...e, pair, repair } : { ...e, pair });
       else if (this.unwrapper.pending(k)) {
         const problem = this.unwrapper.problem(k);
         if (problem) waiting.push(problem);
@@ -265,6 +380,7 @@ export class KeyringStore {
     // Keys unwrap one by one: wait until each has had its first answer, so a start loads (and logs,
     // and publishes) all keys at once rather than one key at a time.
     if (firstAttempts > 0) return;
+    good.push(...this.fromMemory(good, [...this.informer.values()]));
     const byName = (a: UnwrapProblem, b: UnwrapProblem) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
     const status: CustodyStatus = { custody: this.custody.name, loaded: good.length, waiting: waiting.sort(byName), ignored: ignored.sort(byName), createFailure: this.status.createFailure };
     // Synced once every key Secret of the first list has been unwrapped or given up on; a key
@@ -278,8 +394,11 @@ export class KeyringStore {
     // Newest first; the name breaks ties so every replica picks the same active key.
     good.sort((a, b) => b.createdAt - a.createdAt || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
     const ids = good.map((e) => e.keyId).join(',');
+    const repairs = (list: readonly KeyEntry[]) => list.map((e) => (e.repair ? `${e.keyId}:${e.repair.why}:${e.resourceVersion}` : '')).join(',');
+    const repairsChanged = repairs(good) !== repairs(this.sorted);
     if (ids === this.sorted.map((e) => e.keyId).join(',')) {
-      if (statusChanged) for (const l of this.listeners) l();
+      this.sorted = good;
+      if (statusChanged || repairsChanged) for (const l of this.listeners) l();
       return;
     }
     this.sorted = good;
@@ -319,7 +438,7 @@ export class KeyringStore {
    * Generates a key and stores it. The Secret is named after the key id, so a retry of the same
    * create is harmless; callers decide *whether* to create (the leader, or a manual rotation).
    */
-  async createKey(reason: string, pair: KeyPair = generateKeyPair()): Promise<string> {
+  async createKey(reason: string, pair: KeyPair = generateKeyPair(), loud = false): Promise<string> {
     const id = keyId(pair.publicKey);
     // Wrapped before anything is written: under vault-transit no plaintext key ever reaches the API server.
     let wrapped: WrappedKey;
@@ -333,12 +452,13 @@ export class KeyringStore {
     this.setCreateFailure(undefined);
     // This replica knows the key already: no unwrap round trip when its Secret comes back by watch.
     this.unwrapper.seed({ name: keySecretName(id), keyId: id, wrapped }, pair);
+    const createdAt = this.o.clock.now();
     try {
       await this.o.client.request({
         method: 'POST',
         path: secretsPath(this.o.namespace),
         query: { fieldManager: FIELD_MANAGER },
-        body: keySecretManifest(this.o.namespace, pair.publicKey, wrapped, new Date(this.o.clock.now())),
+        body: keySecretManifest(this.o.namespace, pair.publicKey, wrapped, new Date(createdAt)),
       });
     } catch (err) {
       if (!isAlreadyExists(err)) {
@@ -346,8 +466,11 @@ export class KeyringStore {
         throw err;
       }
     }
+    // Held from here on: should its Secret go, the leader writes it back (only once it was stored).
+    this.remembered.set(id, { keyId: id, name: keySecretName(id), createdAt, pair, wrapped });
     this.o.metrics?.keysGenerated.inc();
-    this.o.log.info('generated key', { keyId: id, reason, secret: keySecretName(id) });
+    // A key that replaces lost ones is news an operator must see; a first key or a rotation is routine.
+    this.o.log[loud ? 'warn' : 'info']('generated key', { keyId: id, reason, secret: keySecretName(id) });
     return id;
   }
 
@@ -356,22 +479,30 @@ export class KeyringStore {
    * Reads the key Secrets from the API server rather than the cache, so a replica that just
    * became leader never creates a key because its cache was a moment behind.
    */
-  async ensureKeys(renewPeriodMs: number): Promise<void> {
+  async ensureKeys(renewPeriodMs: number, o: { replacingLostKeys?: boolean } = {}): Promise<void> {
+    // Every Secret holding a key counts, loaded or not: a key this replica cannot unwrap yet
+    // (Vault away, Transit key being restored) must not make it generate a replacement. So does
+    // every key held in memory: its Secret is being written back, not replaced.
+    const entries = (await this.listKeySecrets()).filter((e) => e.wrapped);
+    const created = [...entries.map((e) => e.createdAt), ...[...this.remembered.values()].map((h) => h.createdAt)];
+    if (created.length === 0) {
+      if (o.replacingLostKeys) await this.createKey('replacing lost keys (see the error logged before)', generateKeyPair(), true);
+      else await this.createKey('first start');
+      return;
+    }
+    if (renewPeriodMs <= 0) return;
+    const newest = Math.max(...created);
+    if (this.o.clock.now() - newest >= renewPeriodMs) await this.createKey('scheduled rotation');
+  }
+
+  /** The key Secrets as the API server has them now (not the cache: a new leader's cache may lag). */
+  async listKeySecrets(): Promise<KeySecretEntry[]> {
     const list: any = await this.o.client.request({
       method: 'GET',
       path: secretsPath(this.o.namespace),
       query: { labelSelector: `${KEY_LABEL}=${KEY_LABEL_VALUE}` },
     });
-    // Every Secret holding a key counts, loaded or not: a key this replica cannot unwrap yet
-    // (Vault away, Transit key being restored) must not make it generate a replacement.
-    const entries = ((list?.items ?? []) as any[]).map(keySecretEntry).filter((e) => e.wrapped);
-    if (entries.length === 0) {
-      await this.createKey('first start');
-      return;
-    }
-    if (renewPeriodMs <= 0) return;
-    const newest = Math.max(...entries.map((e) => e.createdAt));
-    if (this.o.clock.now() - newest >= renewPeriodMs) await this.createKey('scheduled rotation');
+    return ((list?.items ?? []) as any[]).map(keySecretEntry);
   }
 
   /** When the next scheduled rotation is due (ms since epoch), or undefined when disabled. */

@@ -93,6 +93,29 @@ export function publicKeysData(keys: readonly PublicKeyInfo[]): Record<string, s
 }
 
 /**
+ * The key ids the public-key ConfigMap last published (its keys.json), with the ConfigMap's
+ * identity for an Event; undefined when there is none. What the controller published before a
+ * restart is how a start tells "first start" from "keys lost".
+ */
+export async function readPublishedKeyIds(client: KubeClient, namespace: string): Promise<{ keyIds: string[]; uid: string } | undefined> {
+  let current: any;
+  try {
+    current = await client.request({ method: 'GET', path: `${configMapsPath(namespace)}/${PUBLIC_KEYS_CONFIGMAP}` });
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+  let keyIds: string[] = [];
+  try {
+    const list = JSON.parse(current?.data?.[CONFIGMAP_KEYS_JSON_FIELD] ?? '[]');
+    if (Array.isArray(list)) keyIds = list.map((k) => k?.keyId).filter((id): id is string => typeof id === 'string' && id !== '');
+  } catch {
+    // Edited by hand into something else: nothing to learn from it.
+  }
+  return { keyIds, uid: current?.metadata?.uid ?? '' };
+}
+
+/**
  * Writes the public keys to a ConfigMap any authenticated user may read, so `sealkit cert`
  * (and kubectl) get the cert without going through the API server's service proxy.
  * Writes only when the content differs.

@@ -1,3 +1,4 @@
+import { inspectValue } from '@sealkit/core';
 import { SEALED_SECRETS_PATH, sealedSecretPath } from '../constants.js';
 import { cacheKey, informerPerNamespace, splitKey, type InformerGroup } from '../runtime/informer.js';
 import type { KeyringStore } from '../keys/keyring-store.js';
@@ -98,6 +99,31 @@ export class SealedSecretReconciler implements Reconciler {
     o.secrets.on({ add: secretChanged, update: secretChanged, delete: secretChanged });
     // New keys may open what failed before.
     o.keys.onChange(() => this.enqueueAll());
+  }
+
+  /**
+   * Which key ids the SealedSecrets are sealed to, each with the objects (`namespace/name`) that
+   * use it, read from the values' headers (no key needed); undefined until the cache has synced.
+   */
+  keysInUse(): Map<string, string[]> | undefined {
+    if (!this.sealedSecrets.hasSynced) return undefined;
+    const usage = new Map<string, string[]>();
+    for (const ss of this.sealedSecrets.values()) {
+      const ids = new Set<string>();
+      for (const v of Object.values(ss.encryptedData)) {
+        try {
+          for (const id of inspectValue(v).keyIds) ids.add(id);
+        } catch {
+          // A malformed value is reported on the object (InvalidSealedValue); it uses no key.
+        }
+      }
+      for (const id of ids) {
+        const list = usage.get(id);
+        if (list) list.push(`${ss.namespace}/${ss.name}`);
+        else usage.set(id, [`${ss.namespace}/${ss.name}`]);
+      }
+    }
+    return usage;
   }
 
   enqueueAll(): void {

@@ -59,6 +59,13 @@ export class FakeKube implements KubeClient {
   onRequest: ((req: KubeRequest) => void | Promise<void>) | undefined;
   private rv = 100;
   private uids = 0;
+  private readonly watchers = new Set<{ collection: string; selector: string[][]; onEvent: (ev: WatchEvent) => void }>();
+
+  /**
+   * liveWatches: watches deliver the writes made through request() (ADDED/MODIFIED/DELETED), so an
+   * informer over this fake follows changes; without it a watch stays silent.
+   */
+  constructor(private readonly opts: { liveWatches?: boolean } = {}) {}
 
   /** Stores an object as if created (uid, resourceVersion assigned unless given). */
   put(obj: any): any {
@@ -92,12 +99,30 @@ export class FakeKube implements KubeClient {
     await this.onRequest?.(req);
     req.signal?.throwIfAborted();
     this.requests.push(req);
-    return this.serve(req) as T;
+    const before = req.method === 'DELETE' ? this.objects.get(`${parse(req.path).collection}/${parse(req.path).name}`) : undefined;
+    const out = this.serve(req) as any;
+    if (this.opts.liveWatches && req.method !== 'GET') {
+      const obj = req.method === 'DELETE' ? before : out;
+      this.notify(req.method === 'POST' ? 'ADDED' : req.method === 'DELETE' ? 'DELETED' : 'MODIFIED', parse(req.path).collection, obj);
+    }
+    return out as T;
   }
 
-  /** A watch on which nothing happens until it is stopped (informers over it see their list only). */
-  async watch(_path: string, _query: Query, _onEvent: (ev: WatchEvent) => void, signal: AbortSignal): Promise<void> {
+  /** Until stopped: silent, or (liveWatches) the writes made from now on. */
+  async watch(path: string, query: Query, onEvent: (ev: WatchEvent) => void, signal: AbortSignal): Promise<void> {
+    const selector = typeof query?.labelSelector === 'string' && query.labelSelector ? query.labelSelector.split(',').map((s) => s.split('=')) : [];
+    const w = { collection: parse(path).collection, selector, onEvent };
+    if (this.opts.liveWatches) this.watchers.add(w);
     await new Promise<void>((r) => (signal.aborted ? r() : signal.addEventListener('abort', () => r(), { once: true })));
+    this.watchers.delete(w);
+  }
+
+  private notify(type: WatchEvent['type'], collection: string, obj: any): void {
+    if (!obj?.metadata) return;
+    for (const w of this.watchers) {
+      if (w.collection !== collection || !w.selector.every(([k, v]) => obj.metadata.labels?.[k!] === v)) continue;
+      w.onEvent({ type, object: clone(obj) });
+    }
   }
 
   private fail(code: number, reason: string, req: KubeRequest): never {
