@@ -169,7 +169,7 @@ export class HttpKubeClient implements KubeClient {
         throw new ApiError(res.status, 'InvalidResponse', req.method, resourceOf(req.path));
       }
     }
-    throw apiErrorFromBody(res.status, res.body, req.method, req.path);
+    throw apiErrorFromBody(res.status, res.body, req.method, req.path, res.headers['retry-after']);
   }
 
   /** Any status resolves; only a network failure, the deadline or an abort reject. */
@@ -299,7 +299,7 @@ export class HttpKubeClient implements KubeClient {
         if (status !== 200) {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => finish(apiErrorFromBody(status, Buffer.concat(chunks), 'WATCH', path)));
+          res.on('end', () => finish(apiErrorFromBody(status, Buffer.concat(chunks), 'WATCH', path, res.headers['retry-after'])));
           res.on('error', finish);
           return;
         }

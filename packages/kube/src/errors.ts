@@ -18,6 +18,8 @@ export class ApiError extends Error {
     readonly verb: string,
     readonly resource: string,
     readonly fields: readonly string[] = [],
+    /** How long the server asked us to wait (429/503 `Retry-After`, or the Status' retryAfterSeconds). */
+    readonly retryAfterMs?: number,
   ) {
     super(`${verb} ${resource}: HTTP ${statusCode} ${reason}` + (fields.length ? ` (fields: ${fields.join(', ')})` : ''));
   }
@@ -123,12 +125,15 @@ export function statusReasonOf(body: Buffer, contentType?: string): string | und
 }
 
 /** Keeps reason, code and field names from a Status body; drops its messages and everything else. */
-export function apiErrorFromBody(statusCode: number, body: Buffer, verb: string, path: string): ApiError {
+export function apiErrorFromBody(statusCode: number, body: Buffer, verb: string, path: string, retryAfterHeader?: string | string[]): ApiError {
   let reason = httpReason(statusCode);
   let fields: string[] = [];
+  let retryAfterSeconds = parseRetryAfter(retryAfterHeader);
   try {
-    const s = JSON.parse(body.toString('utf8')) as { kind?: string; reason?: string; details?: { causes?: { field?: string }[] } };
+    const s = JSON.parse(body.toString('utf8')) as { kind?: string; reason?: string; details?: { causes?: { field?: string }[]; retryAfterSeconds?: unknown } };
     if (s && s.kind === 'Status') {
+      const fromBody = s.details?.retryAfterSeconds;
+      if (retryAfterSeconds === undefined && typeof fromBody === 'number' && Number.isFinite(fromBody) && fromBody > 0) retryAfterSeconds = fromBody;
       if (typeof s.reason === 'string' && REASON.test(s.reason)) reason = s.reason;
       fields = (Array.isArray(s.details?.causes) ? s.details.causes : [])
         .map((c) => c?.field)
@@ -138,7 +143,23 @@ export function apiErrorFromBody(statusCode: number, body: Buffer, verb: string,
   } catch {
     // not a Status object: the status code is all we report
   }
-  return new ApiError(statusCode, reason, verb, resourceOf(path), fields);
+  return new ApiError(statusCode, reason, verb, resourceOf(path), fields, retryAfterSeconds === undefined ? undefined : Math.min(retryAfterSeconds, MAX_RETRY_AFTER_S) * 1000);
+}
+
+/** A server's Retry-After is obeyed up to this (a broken or hostile value must not park work for hours). */
+const MAX_RETRY_AFTER_S = 300;
+
+/** `Retry-After` in seconds (the API server sends delta-seconds; an HTTP date is not used by it). */
+function parseRetryAfter(h: string | string[] | undefined): number | undefined {
+  const v = Array.isArray(h) ? h[0] : h;
+  if (v === undefined || !/^\d{1,6}$/.test(v.trim())) return undefined;
+  const s = Number(v.trim());
+  return s > 0 ? s : undefined;
+}
+
+/** How long the server asked to wait before trying again, when it said (429 Too Many Requests, 503). */
+export function retryAfterMs(err: unknown): number | undefined {
+  return err instanceof ApiError ? err.retryAfterMs : undefined;
 }
 
 /** The Status reason the API server would give for a code, for answers without a Status body. */

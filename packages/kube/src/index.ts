@@ -63,6 +63,7 @@ export {
   isNotFound,
   isTimeout,
   isTooManyRequests,
+  retryAfterMs,
   isUnauthorized,
   resourceOf,
   statusReasonOf,

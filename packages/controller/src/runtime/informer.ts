@@ -1,6 +1,6 @@
 import { backoffDelay, sleep, type Clock } from './clock.js';
 import type { KubeClient, WatchEvent } from '@sealkit/kube';
-import { ApiError, errorFields, isGone } from '@sealkit/kube';
+import { ApiError, errorFields, isGone, retryAfterMs } from '@sealkit/kube';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 
@@ -126,7 +126,8 @@ export class Informer<S extends Cached> {
           continue;
         }
         failures++;
-        const delay = backoffDelay(failures, base, max);
+        // An overloaded API server (429) says how long to stay away: never sooner than that.
+        const delay = Math.max(backoffDelay(failures, base, max), retryAfterMs(err) ?? 0);
         this.o.log.warn('list/watch failed; retrying', {
           informer: this.o.name,
           attempt: failures,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ApiError } from '@sealkit/kube';
 import { WorkQueue, type WorkResult } from './workqueue.js';
 import { FakeClock, flush } from '../testing/fake-clock.js';
 
@@ -268,5 +269,28 @@ describe('WorkQueue refresh and drop', () => {
     await clock.advance(10_000);
     await flush();
     expect(calls).toBe(1);
+  });
+
+  it('a 429 with Retry-After is retried no sooner than the server asked, even on a first failure', async () => {
+    const clock = new FakeClock();
+    const runs: number[] = [];
+    const q = new WorkQueue({
+      clock,
+      concurrency: 1,
+      handler: async () => {
+        runs.push(clock.now());
+        if (runs.length === 1) throw new ApiError(429, 'TooManyRequests', 'PUT', 'secrets', [], 4000);
+        return { kind: 'done' };
+      },
+    });
+    q.add('a');
+    q.start();
+    await flush();
+    await clock.advance(3999);
+    expect(runs).toHaveLength(1);
+    await clock.advance(1);
+    await flush();
+    expect(runs).toHaveLength(2);
+    expect(runs[1]! - runs[0]!).toBe(4000);
   });
 });

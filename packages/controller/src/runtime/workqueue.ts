@@ -1,4 +1,5 @@
 import { backoffDelay, type Clock, type Timer } from './clock.js';
+import { retryAfterMs } from '@sealkit/kube';
 
 /**
  * Two priority lanes: keys in `urgent` are always taken before keys in `refresh`. Callers that
@@ -190,7 +191,9 @@ export class WorkQueue {
       result = await this.o.handler(key);
     } catch (err) {
       this.o.onError?.(key, err);
-      result = { kind: 'retry' };
+      // An API server answering 429 says how long to wait: the key's backoff, but not sooner.
+      const minMs = retryAfterMs(err);
+      result = minMs === undefined ? { kind: 'retry' } : { kind: 'retry', minMs };
     }
     this.processing.delete(key);
     if (!this.shuttingDown) {

@@ -3,7 +3,7 @@ import { RETAIN_FINALIZER, Reasons, type Reason } from '../constants.js';
 import { keepFinalizerInStep, releaseOnDelete, type FinalizerWriter } from './retain.js';
 import type { EventSink } from '../runtime/events.js';
 import { splitKey } from '../runtime/informer.js';
-import { ApiError, errorFields, isAlreadyExists, isConflict, isNotFound } from '@sealkit/kube';
+import { ApiError, errorFields, isAlreadyExists, isConflict, isNotFound, retryAfterMs } from '@sealkit/kube';
 import type { Logger } from '../runtime/log.js';
 import type { Metrics } from '../runtime/metrics.js';
 import type { SecretWriter } from '../secrets/writer.js';
@@ -257,7 +257,8 @@ async function writeFailed(ss: SealedSecretView, err: unknown, d: ReconcileDeps)
   d.log.warn('secret write failed', { namespace: ss.namespace, name: ss.name, ...errorFields(err) });
   if (transient) {
     d.metrics?.reconcileErrors.inc({ reason: 'ApiError' });
-    return { outcome: 'failed', reason: 'ApiError', work: { kind: 'retry' } };
+    const minMs = retryAfterMs(err);
+    return { outcome: 'failed', reason: 'ApiError', work: minMs === undefined ? { kind: 'retry' } : { kind: 'retry', minMs } };
   }
   const message = `could not write Secret ${ss.name}: ${(err as ApiError).message}`;
   return fail(ss, { ready: false, reason: Reasons.WriteFailed, message }, d, { kind: 'retry' });

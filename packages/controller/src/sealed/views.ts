@@ -3,7 +3,7 @@ import type { Condition } from '../runtime/status.js';
 import type { SecretObject } from '../secrets/plan.js';
 import type { Cached } from '../runtime/informer.js';
 import { DELETION_POLICIES, MANAGED_BY_VALUE, OPT_IN_ANNOTATION, RETAINED_FROM_ANNOTATION, type DeletionPolicy } from '../constants.js';
-import { MANAGED_BY_LABEL, parseRolloutRestartTargets, type RolloutRestartTarget } from '@sealkit/core';
+import { isSecretKey, MANAGED_BY_LABEL, parseRolloutRestartTargets, type RolloutRestartTarget } from '@sealkit/core';
 import { secretDataHash } from '../rollout/hash.js';
 import { findCondition, objectIdentity, secretTemplate, stringList, observedGeneration, ownerReferences, sortedEntries, stringMap, type OwnerReference } from '../runtime/object-fields.js';
 
@@ -60,6 +60,9 @@ export function sealedSecretView(raw: any): SealedSecretView {
   else if (!spec.encryptedData || typeof spec.encryptedData !== 'object' || Array.isArray(spec.encryptedData))
     specError = 'spec.encryptedData must be a map of key to sealed value';
   else if (spec.deletionPolicy !== undefined && !DELETION_POLICIES.includes(spec.deletionPolicy)) specError = 'spec.deletionPolicy must be Delete or Retain';
+  // Refused here, once, rather than by the API server on every retry of the Secret write.
+  const badKey = specError === undefined ? Object.keys(spec.encryptedData).find((k) => !isSecretKey(k)) : undefined;
+  if (badKey !== undefined) specError = `spec.encryptedData: ${JSON.stringify(badKey)} is not a valid Secret key (letters, digits, '-', '_', '.'; at most 253)`;
   const ready = findCondition(raw, 'Ready');
   const rollout = findCondition(raw, 'Rollout');
   let rolloutTargets: RolloutRestartTarget[] = [];
