@@ -20,8 +20,15 @@
 //     The per-hour figure for real TTLs is then the schedule's: printed for 1 h / 24 h and 24 h / 32 d.
 //   - leases held after a controller restart (must stay 100: none leaked, none issued twice).
 //
+// Then PushSecrets: 100 Secrets, each pushed to its own KV v2 key, refreshed every 10 s:
+//   - writes to Vault on a no-op resync of 100 pushes (must be 0): counted twice, by the controller
+//     (sealkit_vault_requests_total{op="write"}) and by Vault itself (the keys' current_version summed
+//     over their metadata), over a window in which every PushSecret compared its key again (100 more
+//     reads); against a push-on-every-resync client, which makes 100 writes (one new version per key);
+//   - writes for a change of 10 Secrets (must be 10).
+//
 //   eval "$(test/infra/up --with apiserver,gc,vault,postgres)"
-//   npx -y pnpm@10.34.8 build && node_modules/.bin/node bench/remote.mjs [--quick] [--dynamic-only]
+//   npx -y pnpm@10.34.8 build && node_modules/.bin/node bench/remote.mjs [--quick] [--dynamic-only | --push-only]
 //
 // Reads "after restart" are refreshes that fell due in those 15 s (the restart itself reads nothing
 // for objects whose status and Secret show them synced).
@@ -43,12 +50,15 @@ const PATHS = quick ? 20 : 100;
 const REFRESH_S = 60;
 
 const dynamicOnly = process.argv.includes('--dynamic-only');
+const pushOnly = process.argv.includes('--push-only');
+const PUSHES = 100;
+const PUSH_REFRESH_S = 10;
 const DYNAMIC = 100;
 const DYNAMIC_TTL_S = 15;
 const DYNAMIC_WINDOW_S = 60;
 
 const { KUBECONFIG, VAULT_ADDR, VAULT_TOKEN, SEALKIT_PG_HOST, SEALKIT_PG_PORT, SEALKIT_PG_SUPERUSER, SEALKIT_PG_PASSWORD } = process.env;
-if (!KUBECONFIG || !VAULT_ADDR || !VAULT_TOKEN || !SEALKIT_PG_PORT || !SEALKIT_PG_PASSWORD) {
+if (!KUBECONFIG || !VAULT_ADDR || !VAULT_TOKEN || (!pushOnly && (!SEALKIT_PG_PORT || !SEALKIT_PG_PASSWORD))) {
   console.error('bench/remote: needs a real apiserver, Vault and PostgreSQL: eval "$(test/infra/up --with apiserver,gc,vault,postgres)" first (KUBECONFIG, VAULT_ADDR, VAULT_TOKEN, SEALKIT_PG_*)');
   process.exit(1);
 }
@@ -141,6 +151,7 @@ class Controller {
       leaseLookups: sum('sealkit_vault_requests_total', { op: 'lease-lookup' }),
       leaseRevokes: sum('sealkit_vault_requests_total', { op: 'lease-revoke' }),
       failures: sum('sealkit_remotesecret_syncs_total', { result: 'error' }),
+      writes: sum('sealkit_vault_requests_total', { op: 'write' }),
     };
   }
   async stop() {
@@ -216,7 +227,77 @@ async function dynamicSecrets() {
   if (leasesBefore !== DYNAMIC || leasesAfter !== DYNAMIC || afterRestart.issues !== 0) process.exitCode = 1;
 }
 
+/** 100 PushSecrets: Vault writes on a no-op resync (must be 0) and on a change of 10 Secrets. */
+async function pushSecrets() {
+  const sfx = randomBytes(3).toString('hex');
+  const ns = `bench-push-${sfx}`;
+  const ctlNs = `bench-push-ctl-${sfx}`;
+  const prefix = `bench-push-${sfx}`;
+  for (const n of [ns, ctlNs]) await kubectl(['create', 'namespace', n]);
+  await kubectl(['apply', '-f', join(root, 'deploy', 'crds')]);
+  await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/pushsecrets.sealkit.dev']);
+  console.log(`\nbench/remote: ${PUSHES} PushSecrets, each Secret to its own KV v2 key, refresh ${PUSH_REFRESH_S}s`);
+  const b64 = (x) => Buffer.from(x).toString('base64');
+  const secret = (i, password) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `s${i}`, namespace: ns }, data: { password: b64(password), username: b64(`user${i}`) } });
+  await kubectl(['create', '-f', '-'], list([
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'vault-token', namespace: ns }, data: { token: b64(VAULT_TOKEN) } },
+    { apiVersion: 'sealkit.dev/v1alpha1', kind: 'RemoteStore', metadata: { name: 'vault', namespace: ns }, spec: { provider: { vault: { server: VAULT_ADDR, mount: 'secret', kvVersion: 'v2', auth: { token: { secretRef: { name: 'vault-token', key: 'token' } } } } } } },
+    ...Array.from({ length: PUSHES }, (_, i) => secret(i, randomBytes(12).toString('base64url'))),
+  ]));
+  const ctl = new Controller(ns, ctlNs);
+  await ctl.ready();
+  const t0 = now();
+  await kubectl(['create', '-f', '-'], list(Array.from({ length: PUSHES }, (_, i) => ({
+    apiVersion: 'sealkit.dev/v1alpha1', kind: 'PushSecret', metadata: { name: `p${i}`, namespace: ns },
+    spec: { storeRef: { name: 'vault' }, secretRef: { name: `s${i}` }, remoteRef: { key: `${prefix}/p${i}` }, refreshInterval: `${PUSH_REFRESH_S}s` },
+  }))));
+  const readyCount = async () => JSON.parse(await kubectl(['get', 'pushsecrets', '-n', ns, '-o', 'json'])).items.filter((o) => (o.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')).length;
+  while ((await readyCount()) < PUSHES) {
+    if (now() - t0 > 300_000) throw new Error('PushSecrets not all Ready after 5 minutes');
+    await sleep(500);
+  }
+  const convergeMs = now() - t0;
+  /** Vault's own count: every write of a KV v2 key makes a new version. */
+  const versions = async (n = PUSHES) => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += (await vault('GET', `secret/metadata/${prefix}/p${i}`))?.data?.current_version ?? 0;
+    return sum;
+  };
+  const first = await ctl.metrics();
+  const firstVersions = await versions();
+  // A full no-op resync: every PushSecret reads its key again (100 more reads), nothing changed.
+  const resyncStart = now();
+  let m;
+  do {
+    await sleep(1000);
+    m = await ctl.metrics();
+    if (now() - resyncStart > PUSH_REFRESH_S * 6000) throw new Error('the PushSecrets did not all refresh');
+  } while (m.reads - first.reads < PUSHES);
+  const resync = { reads: m.reads - first.reads, writes: m.writes - first.writes, versions: (await versions()) - firstVersions };
+  // 10 Secrets change: 10 writes, no more (counted after one more refresh period).
+  const before = await ctl.metrics();
+  const versionsBefore = await versions();
+  const changed = 10;
+  await kubectl(['apply', '-f', '-'], list(Array.from({ length: changed }, (_, i) => secret(i, randomBytes(12).toString('base64url')))));
+  const changeStart = now();
+  while ((await versions()) - versionsBefore < changed) {
+    if (now() - changeStart > 60_000) throw new Error('the changed Secrets were not pushed');
+    await sleep(500);
+  }
+  await sleep(PUSH_REFRESH_S * 1000);
+  const change = { writes: (await ctl.metrics()).writes - before.writes, versions: (await versions()) - versionsBefore };
+  await ctl.stop();
+
+  console.log(`first push: ${PUSHES} Ready in ${(convergeMs / 1000).toFixed(1)} s; ${first.writes} writes, ${firstVersions} KV versions (Vault), ${first.reads} reads`);
+  console.log(`no-op resync of ${PUSHES} pushes: ${resync.writes} writes to Vault (controller), ${resync.versions} new KV versions (Vault's metadata), while ${resync.reads} reads compared the keys; a push-on-every-resync client: ${PUSHES} writes, ${PUSHES} new versions -> ${resync.writes}/${PUSHES}`);
+  console.log(`change of ${changed} Secrets: ${change.writes} writes, ${change.versions} new KV versions (goal: ${changed})`);
+  for (const n of [ns, ctlNs]) await kubectl(['delete', 'namespace', n, '--wait=false']).catch(() => undefined);
+  for (let i = 0; i < PUSHES; i++) await vault('DELETE', `secret/metadata/${prefix}/p${i}`).catch(() => undefined);
+  if (resync.writes !== 0 || resync.versions !== 0 || change.writes !== changed || change.versions !== changed) process.exitCode = 1;
+}
+
 async function main() {
+  if (pushOnly) return pushSecrets();
   if (dynamicOnly) return dynamicSecrets();
   const sfx = randomBytes(3).toString('hex');
   const ns = `bench-remote-${sfx}`;
@@ -323,6 +404,7 @@ async function main() {
   await vault('DELETE', `secret/metadata/${prefix}`).catch(() => undefined);
   if (!(goalReads && goalLogins)) process.exitCode = 1;
   await dynamicSecrets();
+  await pushSecrets();
 }
 
 main().catch((err) => {
