@@ -5,8 +5,8 @@
 
 import { BadInputError } from '../errors.js';
 import { pathSegments } from './kv-path.js';
-import { arr, namespaceName, obj, objectName, oneOf, parseRefreshInterval, secretKeyName, str, type PlanOptions } from './validate.js';
-import { DEFAULT_REFRESH_INTERVAL_MS, REMOTE_STORE_KIND, STORE_KINDS, type Condition, type KvVersion, type ObjectMetaLike, type StoreKind } from './types.js';
+import { arr, obj, objectName, oneOf, parseRefreshInterval, secretKeyName, storeReferrer, str, type PlanOptions } from './validate.js';
+import { DEFAULT_REFRESH_INTERVAL_MS, type Condition, type KvVersion, type ObjectMetaLike, type StoreKind } from './types.js';
 
 export const PUSH_SECRET_KIND = 'PushSecret';
 export const PUSH_SECRET_PLURAL = 'pushsecrets';
@@ -83,16 +83,7 @@ export interface PushSecretPlan {
 
 /** Checks a PushSecret and applies defaults. Throws BadInputError naming the field. */
 export function planPushSecret(o: unknown, options: PlanOptions = {}): PushSecretPlan {
-  const root = obj(o, 'object')!;
-  const meta = obj(root.metadata, 'metadata')!;
-  const spec = obj(root.spec, 'spec')!;
-  const namespace = namespaceName(meta.namespace ?? options.namespace, 'metadata.namespace');
-  const name = objectName(meta.name, 'metadata.name');
-  const storeRefObj = obj(spec.storeRef, 'spec.storeRef')!;
-  const storeRef = {
-    name: objectName(storeRefObj.name, 'spec.storeRef.name'),
-    kind: oneOf<StoreKind>(storeRefObj.kind, 'spec.storeRef.kind', STORE_KINDS, REMOTE_STORE_KIND),
-  };
+  const { spec, namespace, name, uid, generation, storeRef } = storeReferrer(o, options);
   const secretName = objectName(obj(spec.secretRef, 'spec.secretRef')!.name, 'spec.secretRef.name');
   const remoteKey = str(obj(spec.remoteRef, 'spec.remoteRef')!.key, 'spec.remoteRef.key');
   pathSegments(remoteKey, 'spec.remoteRef.key');
@@ -118,8 +109,8 @@ export function planPushSecret(o: unknown, options: PlanOptions = {}): PushSecre
   return {
     namespace,
     name,
-    uid: str(meta.uid, 'metadata.uid', false) ?? '',
-    generation: typeof meta.generation === 'number' ? meta.generation : 0,
+    uid,
+    generation,
     storeRef,
     secretName,
     remoteKey,

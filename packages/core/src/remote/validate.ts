@@ -154,18 +154,34 @@ export interface PlanOptions {
   namespace?: string;
 }
 
-/** Checks a RemoteSecret and applies defaults. Throws BadInputError naming the field. */
-export function planRemoteSecret(o: unknown, options: PlanOptions = {}): RemoteSecretPlan {
+/**
+ * What every namespaced kind that names a store starts with (RemoteSecret, DynamicSecret,
+ * PushSecret): its spec object, identity (namespace, name, uid, generation) and spec.storeRef with the kind defaulted.
+ * Exported for the validators in this folder only (not in index.ts).
+ */
+export function storeReferrer(o: unknown, options: PlanOptions) {
   const root = obj(o, 'object')!;
   const meta = obj(root.metadata, 'metadata')!;
   const spec = obj(root.spec, 'spec')!;
   const namespace = namespaceName(meta.namespace ?? options.namespace, 'metadata.namespace');
   const name = objectName(meta.name, 'metadata.name');
   const storeRefObj = obj(spec.storeRef, 'spec.storeRef')!;
-  const storeRef = {
-    name: objectName(storeRefObj.name, 'spec.storeRef.name'),
-    kind: oneOf<StoreKind>(storeRefObj.kind, 'spec.storeRef.kind', STORE_KINDS, REMOTE_STORE_KIND),
+  return {
+    spec,
+    namespace,
+    name,
+    uid: str(meta.uid, 'metadata.uid', false) ?? '',
+    generation: typeof meta.generation === 'number' ? meta.generation : 0,
+    storeRef: {
+      name: objectName(storeRefObj.name, 'spec.storeRef.name'),
+      kind: oneOf<StoreKind>(storeRefObj.kind, 'spec.storeRef.kind', STORE_KINDS, REMOTE_STORE_KIND),
+    },
   };
+}
+
+/** Checks a RemoteSecret and applies defaults. Throws BadInputError naming the field. */
+export function planRemoteSecret(o: unknown, options: PlanOptions = {}): RemoteSecretPlan {
+  const { spec, namespace, name, uid, generation, storeRef } = storeReferrer(o, options);
   const ri = str(spec.refreshInterval, 'spec.refreshInterval', false);
   const refreshIntervalMs = ri === undefined ? DEFAULT_REFRESH_INTERVAL_MS : parseRefreshInterval(ri, 'spec.refreshInterval');
   const target = obj(spec.target, 'spec.target', false) ?? {};
@@ -207,8 +223,8 @@ export function planRemoteSecret(o: unknown, options: PlanOptions = {}): RemoteS
   return {
     namespace,
     name,
-    uid: str(meta.uid, 'metadata.uid', false) ?? '',
-    generation: typeof meta.generation === 'number' ? meta.generation : 0,
+    uid,
+    generation,
     storeRef,
     refreshIntervalMs,
     targetName,
@@ -275,16 +291,7 @@ export interface DynamicSecretPlan {
 
 /** Checks a DynamicSecret and applies defaults. Throws BadInputError naming the field. */
 export function planDynamicSecret(o: unknown, options: PlanOptions = {}): DynamicSecretPlan {
-  const root = obj(o, 'object')!;
-  const meta = obj(root.metadata, 'metadata')!;
-  const spec = obj(root.spec, 'spec')!;
-  const namespace = namespaceName(meta.namespace ?? options.namespace, 'metadata.namespace');
-  const name = objectName(meta.name, 'metadata.name');
-  const storeRefObj = obj(spec.storeRef, 'spec.storeRef')!;
-  const storeRef = {
-    name: objectName(storeRefObj.name, 'spec.storeRef.name'),
-    kind: oneOf<StoreKind>(storeRefObj.kind, 'spec.storeRef.kind', STORE_KINDS, REMOTE_STORE_KIND),
-  };
+  const { spec, namespace, name, uid, generation, storeRef } = storeReferrer(o, options);
   const path = pathSegments(str(spec.path, 'spec.path'), 'spec.path').join('/');
   const method = oneOf<DynamicMethod>(spec.method, 'spec.method', DYNAMIC_METHODS, DYNAMIC_METHODS[0]);
   const parameters = stringMap(spec.parameters, 'spec.parameters');
@@ -301,8 +308,8 @@ export function planDynamicSecret(o: unknown, options: PlanOptions = {}): Dynami
   return {
     namespace,
     name,
-    uid: str(meta.uid, 'metadata.uid', false) ?? '',
-    generation: typeof meta.generation === 'number' ? meta.generation : 0,
+    uid,
+    generation,
     storeRef,
     path,
     method,
