@@ -114,7 +114,7 @@ const importRawX25519 = (() => {
  * controller benchmark); the others show how the cost moves with the shape of the input.
  */
 export function runCliBench({ values = 5000, shapes = [3, 1, 10], runs = 5, baselineSample = 200, log = console.log } = {}) {
-  if (!existsSync(join(root, 'packages', 'cli', 'dist', 'bundle', 'sealkit.js'))) {
+  if (!existsSync(join(root, 'packages', 'cli', 'dist', 'bundle', 'sealkit.cjs'))) {
     throw new Error('packages/cli is not built: run `npx -y pnpm@10.34.8 build` first');
   }
   const dir = mkdtempSync(join(tmpdir(), 'sealkit-bench-cli-'));

@@ -5,9 +5,10 @@
 //   unseal one Secret                           goal <= 1.5x kubeseal --recovery-unseal
 //   seal a tree of 1,000 Secret files           goal >= 10x faster than kubeseal once per file
 //   scan a 5,000-file repository (1,000 manifests)  goal <= 1 s wall
-// then what each start-up step buys (unbundled, bundled, bundled + V8 compile cache; and the code
-// before this work when SEALKIT_BENCH_BEFORE names a built checkout of it), then the unseal
-// throughput section (bench/cli-unseal-throughput.mjs).
+// then what each start-up step buys (unbundled ES modules; the one-file CommonJS bundle with no
+// cache, with Node's compile cache, with the launcher's code cache taken after a run (the shipped
+// bin); a V8 startup snapshot's own floor; and the code before this work when SEALKIT_BENCH_BEFORE
+// names a built checkout of it), then the unseal throughput section (bench/cli-unseal-throughput.mjs).
 //
 //   eval "$(test/infra/up --with bitnami)"       # exports SEALKIT_KUBESEAL_BIN
 //   npx -y pnpm@10.34.8 build && node_modules/.bin/node bench/cli.mjs [--quick]
@@ -159,7 +160,7 @@ function repoOf(dir, files, manifests, sealedTemplate) {
 }
 
 function main() {
-  const bundle = join(cliDir, 'dist', 'bundle', 'sealkit.js');
+  const bundle = join(cliDir, 'dist', 'bundle', 'sealkit.cjs');
   if (!existsSync(bundle)) throw new Error('packages/cli is not built: run `npx -y pnpm@10.34.8 build` first');
   const kubeseal = kubesealBin();
   const dir = mkdtempSync(join(tmpdir(), 'sealkit-bench-cli-'));
@@ -230,29 +231,39 @@ function main() {
     if (mem.every((m) => m !== undefined)) console.log(`peak RSS, seal one Secret: sealkit ${mem[0].toFixed(1)} MiB, kubeseal ${mem[1].toFixed(1)} MiB, node -e 0 ${mem[2].toFixed(1)} MiB`);
 
     // What each start-up step buys: the same seal, through each way of loading the CLI.
+    const seal3 = ['seal', '--cert', f.keys.pub];
     const unbundled = join(dir, 'unbundled.mjs');
     writeFileSync(unbundled, `import { main } from ${JSON.stringify(join(cliDir, 'dist', 'main.js'))};\nprocess.exitCode = await main(process.argv.slice(2));\n`);
-    const steps = {
-      'node -e 0': () => wall([node, '-e', '0']),
-      'lazy commands, unbundled (tsc output)': () => wall([node, unbundled, 'seal', '--cert', f.keys.pub], { input: f.secret }),
-      '+ bundle (esbuild), no compile cache': () => wall([node, BIN, 'seal', '--cert', f.keys.pub], { input: f.secret, env: { NODE_DISABLE_COMPILE_CACHE: '1' } }),
-      '+ V8 compile cache (the shipped bin)': () => wall([node, BIN, 'seal', '--cert', f.keys.pub], { input: f.secret }),
+    // The bundle through Node's own loader, with Node's compile cache (which holds each module's
+    // top-level code only: functions are compiled again on every run) in a private directory.
+    const nodeCache = join(dir, 'node-compile-cache');
+    mkdirSync(nodeCache, { mode: 0o700 });
+    const viaRequire = join(dir, 'via-require.cjs');
+    writeFileSync(viaRequire, `require('node:module').enableCompileCache(${JSON.stringify(nodeCache)});\nrequire(${JSON.stringify(bundle)}).main(process.argv.slice(2)).then((code) => { process.exitCode = code; });\n`);
+    // A V8 startup snapshot costs Node this much before any code of ours runs: an empty snapshot
+    // (node --build-snapshot), started with --snapshot-blob, against `node -e 0`.
+    const emptySnapshot = join(dir, 'empty.blob');
+    const emptyEntry = join(dir, 'empty-snapshot.cjs');
+    writeFileSync(emptyEntry, "require('node:v8').startupSnapshot.setDeserializeMainFunction(() => {});\n");
+    const built = spawnSync(node, ['--snapshot-blob', emptySnapshot, '--build-snapshot', emptyEntry], { encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`node --build-snapshot: ${built.stderr}`);
+    const stepArgv = {
+      'node -e 0': [[node, '-e', '0']],
+      'node --snapshot-blob (an empty user snapshot)': [[node, '--snapshot-blob', emptySnapshot]],
+      'lazy commands, unbundled (tsc output, ES modules)': [[node, unbundled, ...seal3], { input: f.secret }],
+      '+ one CommonJS bundle, no cache': [[node, BIN, ...seal3], { input: f.secret, env: { NODE_DISABLE_COMPILE_CACHE: '1' } }],
+      "  same, with Node's compile cache (top-level code only)": [[node, viaRequire, ...seal3], { input: f.secret }],
+      "+ the launcher's code cache, taken after a run (the shipped bin)": [[node, BIN, ...seal3], { input: f.secret }],
     };
     const before = process.env.SEALKIT_BENCH_BEFORE;
     if (before !== undefined) {
       const old = join(dir, 'before.mjs');
       writeFileSync(old, `import { main } from ${JSON.stringify(join(before, 'packages', 'cli', 'dist', 'main.js'))};\nprocess.exitCode = await main(process.argv.slice(2));\n`);
-      steps['before (every command loaded, unbundled)'] = () => wall([node, old, 'seal', '--cert', f.keys.pub], { input: f.secret });
+      stepArgv['before: unbundled'] = [[node, old, ...seal3], { input: f.secret }];
+      stepArgv['before: its shipped bin'] = [[node, join(before, 'packages', 'cli', 'bin', 'sealkit.js'), ...seal3], { input: f.secret }];
     }
+    const steps = Object.fromEntries(Object.entries(stepArgv).map(([name, [argv, options]]) => [name, () => wall(argv, options)]));
     const stepTimes = interleaved(steps, ROUNDS);
-    // The same steps in CPU time: each step's command line, run through cpuPerRun.
-    const stepArgv = {
-      'node -e 0': [[node, '-e', '0']],
-      'lazy commands, unbundled (tsc output)': [[node, unbundled, 'seal', '--cert', f.keys.pub], { input: f.secret }],
-      '+ bundle (esbuild), no compile cache': [[node, BIN, 'seal', '--cert', f.keys.pub], { input: f.secret, env: { NODE_DISABLE_COMPILE_CACHE: '1' } }],
-      '+ V8 compile cache (the shipped bin)': [[node, BIN, 'seal', '--cert', f.keys.pub], { input: f.secret }],
-    };
-    if (before !== undefined) stepArgv['before (every command loaded, unbundled)'] = [[node, join(dir, 'before.mjs'), 'seal', '--cert', f.keys.pub], { input: f.secret }];
     const stepCpu = interleaved(Object.fromEntries(Object.entries(stepArgv).map(([name, [argv, options]]) => [name, () => cpuPerRun(argv, options)])), quick ? 3 : 7, { warmup: 1 });
     console.log(`\nstart-up steps, seal one 3-value Secret with --cert (wall: median of ${ROUNDS} interleaved rounds; CPU: of ${quick ? 3 : 7} rounds of 5 runs):`);
     console.log(table(['loading', 'wall', 'vs kubeseal', 'CPU', 'vs kubeseal'], Object.keys(steps).map((name) => [

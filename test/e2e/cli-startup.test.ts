@@ -1,8 +1,10 @@
 /**
- * Start-up machinery of the built CLI: the bundled bin runs, and V8's compile cache lives only in
+ * Start-up machinery of the built CLI: the bundled bin runs, and its V8 code cache lives only in
  * a directory the user owns (mode 0700), is skipped when that directory is open to others or
- * cannot be created, and is off with NODE_DISABLE_COMPILE_CACHE. (Speed itself is measured in
- * bench/cli.mjs, not asserted here.)
+ * cannot be created, and is off with NODE_DISABLE_COMPILE_CACHE; one cache per command, written
+ * after a successful run only, replaced when V8 rejects it, and keyed by the bundle's content.
+ * Output written without process.stdout/stdin streams still reaches a non-blocking pipe whole.
+ * (Speed itself is measured in bench/cli.mjs, not asserted here.)
  * SEALKIT_INFRA=none npx vitest run --project e2e test/e2e/cli-startup.test.ts
  */
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
@@ -64,10 +66,121 @@ describe('the bundle or tsc\'s output', () => {
     symlinkSync(path.join(CLI_DIR, 'node_modules'), path.join(copy, 'node_modules'));
     const versionOf = () => spawnSync(process.execPath, [path.join(copy, 'bin', 'sealkit.js'), '--version'], { encoding: 'utf8', env: { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' } }).stdout.trim();
     expect(versionOf()).toBe(version);
-    const later = new Date(statSync(path.join(copy, 'dist', 'bundle', 'sealkit.js')).mtimeMs + 60_000);
+    const later = new Date(statSync(path.join(copy, 'dist', 'bundle', 'sealkit.cjs')).mtimeMs + 60_000);
     utimesSync(path.join(copy, 'dist', '.tsbuildinfo'), later, later);
     expect(versionOf()).toBe('9.9.9-tsc-output');
     rmSync(path.join(copy, 'dist', '.tsbuildinfo'));
     expect(versionOf()).toBe(version);
   });
 });
+
+describe('the code cache of the bundle', () => {
+  const bundleDir = (cache: string) => {
+    const target = path.join(cache, 'sealkit', 'compile-cache');
+    const dirs = readdirSync(target);
+    expect(dirs).toHaveLength(1);
+    return path.join(target, dirs[0] as string);
+  };
+
+  it('is one file per command, named after the bundle\'s content hash, written by a successful run only', async () => {
+    const cache = path.join(dir, 'per-command');
+    const env = { XDG_CACHE_HOME: cache };
+    expectOk(await run(['--version'], { env }));
+    const id = /^\/\/ sealkit bundle ([0-9a-f]+)\n/.exec(readFileSync(path.join(CLI_DIR, 'dist', 'bundle', 'sealkit.cjs'), 'utf8'))?.[1];
+    expect(id).toBeDefined();
+    const where = bundleDir(cache);
+    expect(path.basename(where)).toBe(`${process.version}-${process.arch}-bundle-${id}`);
+    expect(statSync(where).mode & 0o777).toBe(0o700);
+    expect(readdirSync(where)).toEqual(['sealkit.v8-cache']);
+    // A failing run (exit 2) writes nothing.
+    expect((await run(['keygen', '--no-such-flag'], { env })).code).toBe(2);
+    expect(readdirSync(where)).toEqual(['sealkit.v8-cache']);
+    expectOk(await run(['keygen', '--out', path.join(dir, 'keys')], { env }));
+    expect(readdirSync(where).sort()).toEqual(['keygen.v8-cache', 'sealkit.v8-cache']);
+    expect(statSync(path.join(where, 'keygen.v8-cache')).mode & 0o777).toBe(0o600);
+  });
+
+  it('is replaced when V8 rejects it, and the command gives the same output with a cache, without one and with a bad one', async () => {
+    const cache = path.join(dir, 'rejected');
+    const env = { XDG_CACHE_HOME: cache };
+    const keys = path.join(dir, 'keys-rejected');
+    expectOk(await run(['keygen', '--out', keys], { env }));
+    const sealed = await run(['seal', '--cert', path.join(keys, 'sealkit.pub'), '--raw', '--scope', 'cluster'], { input: 'v', env });
+    expectOk(sealed);
+    const unseal = (environment: NodeJS.ProcessEnv) => run(['inspect', '-o', 'json'], { input: `apiVersion: sealkit.dev/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: a\n  namespace: b\n  annotations:\n    sealkit.dev/scope: cluster\nspec:\n  encryptedData:\n    k: ${sealed.stdout.trim()}\n`, env: environment });
+    const first = await unseal(env);
+    expectOk(first);
+    const file = path.join(bundleDir(cache), 'inspect.v8-cache');
+    const good = readFileSync(file);
+    expect(good.length).toBeGreaterThan(1000);
+    expect(await unseal(env)).toEqual(first);
+    writeFileSync(file, Buffer.from('not a V8 code cache'));
+    expect(await unseal(env)).toEqual(first);
+    expect(readFileSync(file).length).toBeGreaterThan(1000);
+    expect(await unseal({ NODE_DISABLE_COMPILE_CACHE: '1' })).toEqual(first);
+  });
+
+  it('of another bundle is removed when this bundle writes its first cache', async () => {
+    const cache = path.join(dir, 'stale');
+    const stale = path.join(cache, 'sealkit', 'compile-cache', `${process.version}-${process.arch}-bundle-0123456789abcdef`);
+    mkdirSync(stale, { recursive: true, mode: 0o700 });
+    chmodSync(path.join(cache, 'sealkit', 'compile-cache'), 0o700);
+    writeFileSync(path.join(stale, 'seal.v8-cache'), 'old');
+    expectOk(await run(['--version'], { env: { XDG_CACHE_HOME: cache } }));
+    expect(existsSync(stale)).toBe(false);
+    expect(readdirSync(bundleDir(cache))).toEqual(['sealkit.v8-cache']);
+  });
+});
+
+describe('stdin and stdout without the process streams', () => {
+  it('writes a large output whole to a pipe in non-blocking mode, and reads stdin from one', () => {
+    // Python holds both pipes in O_NONBLOCK and reads slowly, so the CLI's synchronous writes meet
+    // EAGAIN and must continue through process.stdout, in order; stdin also starts non-blocking.
+    const values = Array.from({ length: 3000 }, (_, i) => `  key-${i}: ${Buffer.from(`value-${i}-${'x'.repeat(40)}`).toString('base64')}`);
+    const manifest = ['apiVersion: v1', 'kind: Secret', 'metadata:', '  name: big', '  namespace: prod', 'data:', ...values, ''].join('\n');
+    const script = `
+import fcntl, os, subprocess, sys, time
+argv = sys.argv[1:]
+rin, win = os.pipe(); rout, wout = os.pipe()
+for fd in (rin, wout): fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+p = subprocess.Popen(argv, stdin=rin, stdout=wout, env=dict(os.environ, NODE_DISABLE_COMPILE_CACHE='1'))
+os.close(rin); os.close(wout)
+data = sys.stdin.buffer.read()
+while data:
+    n = os.write(win, data[:65536]); data = data[n:]
+os.close(win)
+time.sleep(0.3)
+out = b''
+while True:
+    chunk = os.read(rout, 4096)
+    if not chunk: break
+    out += chunk
+sys.stdout.buffer.write(out)
+sys.exit(p.wait())
+`;
+    const viaNonBlocking = spawnSync('python3', ['-c', script, process.execPath, path.join(CLI_DIR, 'bin', 'sealkit.js'), 'unseal', '--key', keysFor(), '-o', 'json'], { input: sealedBig(manifest), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(viaNonBlocking.status, viaNonBlocking.stderr).toBe(0);
+    expect(viaNonBlocking.stdout.length).toBeGreaterThan(200_000);
+    const direct = spawnSync(process.execPath, [path.join(CLI_DIR, 'bin', 'sealkit.js'), 'unseal', '--key', keysFor(), '-o', 'json'], { input: sealedBig(manifest), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    expect(direct.status, direct.stderr).toBe(0);
+    expect(viaNonBlocking.stdout).toBe(direct.stdout);
+    expect(JSON.parse(viaNonBlocking.stdout).data['key-2999']).toBe(Buffer.from(`value-2999-${'x'.repeat(40)}`).toString('base64'));
+  });
+});
+
+let keyDir: string | undefined;
+let sealedText: string | undefined;
+/** A key pair made once by the built CLI (keygen), for the stream tests. */
+function keysFor(): string {
+  if (keyDir === undefined) {
+    keyDir = path.join(dir, 'stream-keys');
+    const r = spawnSync(process.execPath, [path.join(CLI_DIR, 'bin', 'sealkit.js'), 'keygen', '--out', keyDir], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+  }
+  return path.join(keyDir, 'sealkit.key');
+}
+function sealedBig(manifest: string): string {
+  keysFor();
+  sealedText ??= spawnSync(process.execPath, [path.join(CLI_DIR, 'bin', 'sealkit.js'), 'seal', '--cert', path.join(keyDir as string, 'sealkit.pub')], { input: manifest, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).stdout;
+  return sealedText;
+}

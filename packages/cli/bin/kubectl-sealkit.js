@@ -1,5 +1,4 @@
 #!/usr/bin/env node
 // The kubectl plugin: `kubectl sealkit seal ...` runs this (kubectl finds kubectl-* on PATH).
-import { launch } from '../dist/launch.js';
-
-await launch('kubectl sealkit');
+// CommonJS, like bin/sealkit.js.
+require('../dist/launch.cjs').launch('kubectl sealkit');

@@ -1,8 +1,15 @@
-// Bundles the built CLI (dist/, from tsc) into dist/bundle/: one file for what every command
-// needs plus one chunk per lazily imported command. Why: resolving and reading ~80 small modules
-// (commander, @sealkit/core, our own) was a large part of the start-up; one file parses faster
-// and caches well in V8's compile cache. tsc stays the type checker; esbuild only links.
-import { readFileSync } from 'node:fs';
+// Bundles the built CLI (dist/, from tsc) into dist/bundle/sealkit.cjs: ONE CommonJS file. Why:
+// resolving and reading ~80 small modules (commander, @sealkit/core, our own) was a large part of
+// the start-up, and so was Node's ES module loader itself (each `import` of a built-in through it
+// costs about half a millisecond). In a CommonJS bundle esbuild turns each dynamic import() of a
+// command into a function that evaluates that command's modules on first use, so a command still
+// runs only its own code; V8 parses the rest lazily, and the launcher's code cache
+// (src/launch.cts) skips even that. tsc stays the type checker; esbuild only links.
+//
+// The file starts with `// sealkit bundle HASH` (SHA-256 of the rest, 16 hex digits): the
+// launcher keys its code cache by it.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -22,7 +29,7 @@ const lazyChildProcessForCommander = {
       /[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-child-process' } : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({
-      contents: "import { createRequire } from 'node:module'; let real; const load = () => (real ??= createRequire(import.meta.url)('node:child_process')); export default new Proxy({}, { get: (_, key) => load()[key] }); export const spawn = (...args) => load().spawn(...args);",
+      contents: "let real; const load = () => (real ??= process.getBuiltinModule('node:child_process')); export default new Proxy({}, { get: (_, key) => load()[key] }); export const spawn = (...args) => load().spawn(...args);",
       loader: 'js',
     }));
   },
@@ -31,19 +38,19 @@ const lazyChildProcessForCommander = {
 await rm(`${root}dist/bundle`, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { sealkit: 'dist/main.js' },
-  outdir: 'dist/bundle',
-  chunkNames: 'chunks/[name]-[hash]',
+  entryPoints: ['dist/main.js'],
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  write: false,
+  outfile: 'dist/bundle/sealkit.cjs',
+  format: 'cjs',
   platform: 'node',
   target: 'node24',
   // Loaded with require() at run time, and only by the commands that need them (yaml-lazy.ts, ref).
   external: ['yaml', 'node-vault'],
-  // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
-  banner: { js: "import { createRequire as __sealkitRequire } from 'node:module'; const require = __sealkitRequire(import.meta.url);" },
-  define: { SEALKIT_VERSION: JSON.stringify(version) },
+  // import.meta does not exist in CommonJS: our modules use import.meta.url only to resolve
+  // packages (createRequire), which resolve the same from the bundle's own URL.
+  banner: { js: '"use strict";const __sealkitImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  define: { SEALKIT_VERSION: JSON.stringify(version), 'import.meta.url': '__sealkitImportMetaUrl' },
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
@@ -51,5 +58,9 @@ const result = await build({
   plugins: [lazyChildProcessForCommander],
   metafile: true,
 });
-// SEALKIT_BUNDLE_ANALYZE=1 prints what each chunk holds (which modules a command pulls in).
+const [output] = result.outputFiles;
+const hash = createHash('sha256').update(output.contents).digest('hex').slice(0, 16);
+mkdirSync(`${root}dist/bundle`, { recursive: true });
+writeFileSync(`${root}dist/bundle/sealkit.cjs`, `// sealkit bundle ${hash}\n${output.text}`);
+// SEALKIT_BUNDLE_ANALYZE=1 prints what the bundle holds (which modules a command pulls in).
 if (process.env.SEALKIT_BUNDLE_ANALYZE) console.log(await (await import('esbuild')).analyzeMetafile(result.metafile));

@@ -88,13 +88,13 @@ describe('sealkit (binary)', () => {
   it('no stack trace by default; --debug adds one after the error line', async () => {
     const plain = await run(['seal', '--cert', '/nonexistent/sealkit.pub']);
     expectError(plain, 1, /cannot read/);
-    expect(plain.stderr).not.toMatch(/\bat .*\.js:\d+/);
+    expect(plain.stderr).not.toMatch(/\bat .*\.c?js:\d+/);
     const debug = await run(['--debug', 'seal', '--cert', '/nonexistent/sealkit.pub']);
     expect(debug.code).toBe(1);
     expect(debug.stdout).toBe('');
     const lines = debug.stderr.split('\n');
     expect(lines[0]).toMatch(/^sealkit: error: --cert \/nonexistent\/sealkit\.pub: cannot read/);
-    expect(debug.stderr).toMatch(/\n\s+at .*\.js:\d+/);
+    expect(debug.stderr).toMatch(/\n\s+at .*\.c?js:\d+/);
     // --debug is also accepted after the subcommand.
     const after = await run(['seal', '--cert', '/nonexistent/sealkit.pub', '--debug']);
     expect(after.stderr).toMatch(/\n\s+at /);

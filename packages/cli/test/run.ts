@@ -31,8 +31,8 @@ export interface RunOptions {
 }
 
 function requireBuild(): void {
-  if (!existsSync(join(CLI_DIR, 'dist', 'bundle', 'sealkit.js'))) {
-    throw new Error('packages/cli/dist/bundle/sealkit.js is missing: build first with `npx -y pnpm@10.34.8 build` (tsc, then the bundle)');
+  if (!existsSync(join(CLI_DIR, 'dist', 'bundle', 'sealkit.cjs'))) {
+    throw new Error('packages/cli/dist/bundle/sealkit.cjs is missing: build first with `npx -y pnpm@10.34.8 build` (tsc, then the bundle)');
   }
 }
 

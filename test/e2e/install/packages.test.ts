@@ -53,8 +53,8 @@ describe('what each package ships', () => {
     expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts']));
     const unwanted = files.filter((f) => /\.map$|tsbuildinfo|(^|\/)test-(support|helpers)\.|\.test\.|^src\/|^test\//.test(f));
     expect(unwanted).toEqual([]);
-    // nothing besides what runs (JS, declarations, bins) and the three documents
-    expect(files.filter((f) => !/^(dist\/.*\.(js|d\.ts)|bin\/[^/]+\.js|package\.json|README\.md|LICENSE)$/.test(f))).toEqual([]);
+    // nothing besides what runs (JS, CommonJS, declarations, bins and the bin folder's module type) and the three documents
+    expect(files.filter((f) => !/^(dist\/.*\.(c?js|d\.ts)|bin\/[^/]+\.js|bin\/package\.json|package\.json|README\.md|LICENSE)$/.test(f))).toEqual([]);
     expect(readFileSync(path.join(dir, 'LICENSE'), 'utf8')).toBe(readFileSync(path.join(REPO, 'LICENSE'), 'utf8'));
   });
 

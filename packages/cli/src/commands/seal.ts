@@ -1,4 +1,6 @@
-import { stat } from 'node:fs/promises';
+// fs.promises, read at each use: importing node:fs/promises loads it (and its readline and stream
+// machinery) with this module, a few ms of every start that never writes a file.
+import { promises as fsp } from 'node:fs';
 import type { Command } from 'commander';
 import {
   inspectValue,
@@ -149,7 +151,7 @@ async function sealRecursive(io: Io, nameArg: string | undefined, flags: SealFla
     if (present) throw new UsageError(`-R cannot be combined with ${what}`, { hint: "see 'sealkit seal --help'" });
   }
   const dir = flags.recursive as string;
-  const info = await stat(dir).catch(() => undefined);
+  const info = await fsp.stat(dir).catch(() => undefined);
   if (info?.isDirectory() !== true) throw new ExitError(`-R ${dir}: not a directory`);
   const recipients = await resolveRecipients({ certs: flags.cert ?? [], cluster: flags });
   const { sealTree } = await import('../tree/seal-tree.js');

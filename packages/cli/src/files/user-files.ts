@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { link, lstat, open, readFile, rename, unlink } from 'node:fs/promises';
+// fs.promises, read at each use: importing node:fs/promises loads it (and its readline and stream
+// machinery) with this module, a few ms of every start that never writes a file.
+import { promises as fsp, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ExitError } from '../errors.js';
 import type { Io } from '../io.js';
@@ -38,7 +40,8 @@ function describeFsError(err: unknown): string {
  */
 export async function readUserFile(path: string, what: string): Promise<Buffer> {
   try {
-    return await readFile(path);
+    // Synchronous: a file named on the command line, read once; this keeps fs.promises unloaded.
+    return readFileSync(path);
   } catch (err) {
     throw new ExitError(`${what} ${path}: cannot read: ${describeFsError(err)}`, { cause: err });
   }
@@ -46,7 +49,7 @@ export async function readUserFile(path: string, what: string): Promise<Buffer> 
 
 export async function exists(path: string): Promise<boolean> {
   try {
-    await lstat(path);
+    await fsp.lstat(path);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
@@ -58,13 +61,13 @@ export async function exists(path: string): Promise<boolean> {
 async function writeTemp(path: string, data: string | Uint8Array, mode: number): Promise<string> {
   const dir = dirname(resolve(path));
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'wx', mode);
+  const fh = await fsp.open(tmp, 'wx', mode);
   try {
     await fh.writeFile(data);
     await fh.sync();
   } catch (err) {
     await fh.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
+    await fsp.unlink(tmp).catch(() => undefined);
     throw err;
   }
   await fh.close();
@@ -79,9 +82,9 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   let tmp: string | undefined;
   try {
     tmp = await writeTemp(path, data, mode);
-    await rename(tmp, path);
+    await fsp.rename(tmp, path);
   } catch (err) {
-    if (tmp !== undefined) await unlink(tmp).catch(() => undefined);
+    if (tmp !== undefined) await fsp.unlink(tmp).catch(() => undefined);
     throw new ExitError(`cannot write ${path}: ${describeFsError(err)}`, { cause: err });
   }
 }
@@ -94,11 +97,11 @@ export async function writeNewFile(path: string, data: string | Uint8Array, mode
   let tmp: string | undefined;
   try {
     tmp = await writeTemp(path, data, mode);
-    await link(tmp, path);
+    await fsp.link(tmp, path);
   } catch (err) {
     throw new ExitError(`cannot write ${path}: ${describeFsError(err)}`, { cause: err });
   } finally {
-    if (tmp !== undefined) await unlink(tmp).catch(() => undefined);
+    if (tmp !== undefined) await fsp.unlink(tmp).catch(() => undefined);
   }
 }
 

@@ -1,4 +1,6 @@
-import { readdir, stat } from 'node:fs/promises';
+// fs.promises, read at each use: importing node:fs/promises loads it (and its readline and stream
+// machinery) with this module, a few ms of every start that never writes a file.
+import { promises as fsp } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { SecretManifest } from '@sealkit/core';
 import { ExitError, UsageError } from '../errors.js';
@@ -90,7 +92,7 @@ async function addFromFile(values: Values, arg: string): Promise<void> {
   if (path === '') throw new UsageError('--from-file: the path is empty', { hint: 'write --from-file [KEY=]PATH' });
   let info;
   try {
-    info = await stat(path);
+    info = await fsp.stat(path);
   } catch {
     // Let readUserFile produce the uniform "cannot read" message.
     values.add(key ?? basename(path), await readUserFile(path, '--from-file'), `--from-file ${path}`);
@@ -102,7 +104,7 @@ async function addFromFile(values: Values, arg: string): Promise<void> {
         hint: 'each regular file in the directory becomes one key named after the file',
       });
     }
-    for (const entry of (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of (await fsp.readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
       if (!entry.isFile()) continue;
       const file = join(path, entry.name);
       values.add(entry.name, await readUserFile(file, '--from-file'), `--from-file ${file}`);
