@@ -29,6 +29,7 @@ import { describeObject, parseManifests, readInput } from '../input/manifests.js
 import { formatManifests, type OutputFormat } from '../output/manifests.js';
 import type { RegisterCommand } from '../types.js';
 import { inputFileOption, namespaceOption, outputFormatOption, writeFileOption } from './options.js';
+import { checkClusterFlags, clusterManifest, type ClusterRefFlags } from './ref-cluster.js';
 import { dynamicRef, refuseDynamicOnly, type DynamicRefFlags } from './ref-dynamic.js';
 import { pushRef } from './ref-push.js';
 
@@ -41,7 +42,7 @@ import { pushRef } from './ref-push.js';
 // meaning of a read (key relative to the mount, KV v2 reads at <mount>/data/<key>, nothing ever
 // searched for "data", dotted properties) are core's kvReadPath / interpretKvRead / lookupProperty.
 
-interface RefFlags extends DynamicRefFlags {
+interface RefFlags extends DynamicRefFlags, ClusterRefFlags {
   namespace?: string;
   store?: string;
   clusterStore?: boolean;
@@ -81,6 +82,10 @@ Examples:
   sealkit ref db -n prod --store vault --key prod/db --property password --check --mount secret
   sealkit ref --check -f db.remote.yaml --mount secret
 
+  # a ClusterRemoteSecret: the same RemoteSecret in every namespace labelled team=payments
+  sealkit ref db --cluster --namespace-selector team=payments --store vault --cluster-store --key shared/db --property password
+  sealkit ref db --cluster --namespaces app1,app2 --store vault --cluster-store --extract shared/db
+
   # a DynamicSecret: credentials Vault issues with a lease (renewed, replaced, revoked by the controller)
   sealkit ref app-db -n prod --store vault --dynamic database/creds/app
   sealkit ref web-tls -n prod --store vault --dynamic pki/issue/web --method POST --param common_name=web.example --type kubernetes.io/tls
@@ -115,6 +120,10 @@ export const registerRef: RegisterCommand = (program, { io }) => {
     .option('--check', 'resolve the references against Vault (VAULT_ADDR, VAULT_TOKEN) and report what exists')
     .option('--mount <path>', 'with --check: the KV mount of the store (default: secret)')
     .option('--kv-version <v1|v2>', 'with --check: the KV version (default: detected)')
+    .option('--cluster', 'write a ClusterRemoteSecret instead: the RemoteSecret as a template, created in every namespace picked by the next three flags')
+    .option('--namespace-selector <selector>', 'with --cluster: namespaces whose labels match (kubectl syntax: k=v, k!=v, k in (a,b), k, !k; repeatable, all must hold)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--namespaces <names>', 'with --cluster: namespaces by name, comma-separated (repeatable; with a selector, either picks a namespace)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--all-namespaces', 'with --cluster: every namespace')
     .option('--dynamic <path>', 'write a DynamicSecret instead: credentials Vault issues with a lease at this path, mount included (e.g. database/creds/app)')
     .option('--method <GET|POST>', 'with --dynamic: how to ask (controller default GET; POST sends --param)')
     .option('--param <name=value>', 'with --dynamic --method POST: a body parameter (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
@@ -161,6 +170,10 @@ export const registerRef: RegisterCommand = (program, { io }) => {
 };
 
 async function ref(io: Io, name: string | undefined, flags: RefFlags, groups: RefGroup[]): Promise<void> {
+  if (flags.cluster && (flags.push !== undefined || flags.dynamic !== undefined)) {
+    throw new UsageError(`--cluster writes a ClusterRemoteSecret (RemoteSecrets); it cannot be combined with ${flags.push !== undefined ? '--push' : '--dynamic'}`);
+  }
+  checkClusterFlags(flags);
   if (flags.push !== undefined) {
     refuseDynamicOnly(flags);
     return pushRef(io, name, flags as RefFlags & Record<string, unknown>, groups);
@@ -173,8 +186,14 @@ async function ref(io: Io, name: string | undefined, flags: RefFlags, groups: Re
   if (building) {
     if (flags.file !== undefined) throw new UsageError('-f reads RemoteSecret manifests to --check; it cannot be combined with NAME or --key/--extract');
     const manifest = buildManifest(name, flags, groups);
-    manifests = [manifest];
-    plans = [planFromFlags(manifest)];
+    if (flags.cluster) {
+      manifests = [clusterManifest(manifest as { metadata: Record<string, unknown>; spec: unknown }, flags)];
+      // --check reads the template's references once, labelled with the kind (no namespace yet).
+      plans = [{ ...planFromFlags(manifest, 'default'), namespace: 'ClusterRemoteSecret' }];
+    } else {
+      manifests = [manifest];
+      plans = [planFromFlags(manifest)];
+    }
   } else {
     if (!flags.check) {
       throw new UsageError('nothing to do: give NAME with --key/--property or --extract, or --check with -f FILE', { hint: "see 'sealkit ref --help'" });
@@ -207,7 +226,7 @@ async function ref(io: Io, name: string | undefined, flags: RefFlags, groups: Re
 
 function buildManifest(name: string | undefined, flags: RefFlags, groups: RefGroup[]): Record<string, unknown> {
   if (name === undefined) throw new UsageError('a NAME is required', { hint: 'sealkit ref NAME -n NAMESPACE --store STORE --key PATH --property NAME' });
-  if (flags.namespace === undefined) throw new UsageError('-n/--namespace is required: a RemoteSecret lives in the namespace of its Secret');
+  if (flags.namespace === undefined && !flags.cluster) throw new UsageError('-n/--namespace is required: a RemoteSecret lives in the namespace of its Secret', { hint: 'or --cluster with --namespace-selector to write a ClusterRemoteSecret for many namespaces' });
   if (flags.store === undefined) throw new UsageError('--store is required', { hint: 'name the RemoteStore (or ClusterRemoteStore with --cluster-store) that reaches Vault' });
   if (groups.length === 0) throw new UsageError('no data: add --key PATH --property NAME, or --extract PATH');
   const data: Record<string, unknown>[] = [];
@@ -233,7 +252,7 @@ function buildManifest(name: string | undefined, flags: RefFlags, groups: RefGro
   return {
     apiVersion: REMOTE_API_VERSION,
     kind: REMOTE_SECRET_KIND,
-    metadata: { name, namespace: flags.namespace },
+    metadata: { name, ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}) },
     spec: {
       storeRef: { name: flags.store, ...(flags.clusterStore ? { kind: CLUSTER_REMOTE_STORE_KIND } : {}) },
       ...(flags.refresh !== undefined ? { refreshInterval: flags.refresh } : {}),
@@ -262,9 +281,9 @@ const FIELD_FLAGS: readonly [RegExp, string, string?][] = [
 ];
 
 /** Checks the manifest built from flags with core's rules; a failure is a usage error naming the flag. */
-function planFromFlags(manifest: Record<string, unknown>): RemoteSecretPlan {
+function planFromFlags(manifest: Record<string, unknown>, namespace?: string): RemoteSecretPlan {
   try {
-    return planRemoteSecret(manifest);
+    return planRemoteSecret(manifest, namespace !== undefined ? { namespace } : {});
   } catch (e) {
     if (!(e instanceof BadInputError)) throw e;
     for (const [field, flag, hint] of FIELD_FLAGS) {
