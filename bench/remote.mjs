@@ -26,9 +26,15 @@
 //     over their metadata), over a window in which every PushSecret compared its key again (100 more
 //     reads); against a push-on-every-resync client, which makes 100 writes (one new version per key);
 //   - writes for a change of 10 Secrets (must be 10).
+// And ClusterRemoteSecrets (fanOut below, run right after the RemoteSecrets): 10 of them, one Vault path each, fanned out to 100
+// labelled namespaces (1,000 RemoteSecrets through one ClusterRemoteStore):
+//   - Vault requests for 100 namespaces x 10 references, from the controller's metrics, and reads
+//     per path from Vault's own audit log (a file audit device enabled for the run). Goal: one read
+//     per path, against one read per RemoteSecret (1,000) without shared reads.
+//   --fanout-only runs just this part (no PostgreSQL needed).
 //
 //   eval "$(test/infra/up --with apiserver,gc,vault,postgres)"
-//   npx -y pnpm@10.34.8 build && node_modules/.bin/node bench/remote.mjs [--quick] [--dynamic-only | --push-only]
+//   npx -y pnpm@10.34.8 build && node_modules/.bin/node bench/remote.mjs [--quick] [--dynamic-only | --push-only | --fanout-only]
 //
 // Reads "after restart" are refreshes that fell due in those 15 s (the restart itself reads nothing
 // for objects whose status and Secret show them synced).
@@ -37,7 +43,8 @@
 // and for DynamicSecrets SEALKIT_PG_HOST/PORT/SUPERUSER/PASSWORD (up --with postgres).
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configureDatabaseEngine, leasesUnder } from '../test/infra/vault-database.ts';
@@ -53,12 +60,15 @@ const dynamicOnly = process.argv.includes('--dynamic-only');
 const pushOnly = process.argv.includes('--push-only');
 const PUSHES = 100;
 const PUSH_REFRESH_S = 10;
+const fanoutOnly = process.argv.includes('--fanout-only');
+const FAN_NAMESPACES = quick ? 20 : 100;
+const FAN_REFS = 10;
 const DYNAMIC = 100;
 const DYNAMIC_TTL_S = 15;
 const DYNAMIC_WINDOW_S = 60;
 
 const { KUBECONFIG, VAULT_ADDR, VAULT_TOKEN, SEALKIT_PG_HOST, SEALKIT_PG_PORT, SEALKIT_PG_SUPERUSER, SEALKIT_PG_PASSWORD } = process.env;
-if (!KUBECONFIG || !VAULT_ADDR || !VAULT_TOKEN || (!pushOnly && (!SEALKIT_PG_PORT || !SEALKIT_PG_PASSWORD))) {
+if (!KUBECONFIG || !VAULT_ADDR || !VAULT_TOKEN || (!pushOnly && !fanoutOnly && (!SEALKIT_PG_PORT || !SEALKIT_PG_PASSWORD))) {
   console.error('bench/remote: needs a real apiserver, Vault and PostgreSQL: eval "$(test/infra/up --with apiserver,gc,vault,postgres)" first (KUBECONFIG, VAULT_ADDR, VAULT_TOKEN, SEALKIT_PG_*)');
   process.exit(1);
 }
@@ -129,13 +139,14 @@ class Controller {
     }
     throw new Error('controller not ready');
   }
-  async metrics() {
+  /** Counters summed over every label set, or only those carrying `only` (e.g. one store). */
+  async metrics(only = {}) {
     const text = await (await fetch(`${this.url}/metrics`)).text();
     const sum = (name, labels = {}) => {
       let s = 0;
       for (const l of text.split('\n')) {
         if (!l.startsWith(`${name}{`) && !l.startsWith(`${name} `)) continue;
-        if (Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`))) s += Number(l.split(' ').pop());
+        if (Object.entries({ ...labels, ...only }).every(([k, v]) => l.includes(`${k}="${v}"`))) s += Number(l.split(' ').pop());
       }
       return s;
     };
@@ -296,8 +307,105 @@ async function pushSecrets() {
   if (resync.writes !== 0 || resync.versions !== 0 || change.writes !== changed || change.versions !== changed) process.exitCode = 1;
 }
 
+/**
+ * 10 ClusterRemoteSecrets (one Vault path each) in 100 namespaces: Vault requests, and reads per
+ * path from Vault's audit log.
+ */
+async function fanOut() {
+  const sfx = randomBytes(3).toString('hex');
+  const ctlNs = `bench-fan-ctl-${sfx}`;
+  const label = `bench-fan-${sfx}`;
+  const prefix = `bench-fan-${sfx}`;
+  const namespaces = Array.from({ length: FAN_NAMESPACES }, (_, i) => `bench-fan-${sfx}-${i}`);
+  const auditDir = mkdtempSync(join(tmpdir(), 'sealkit-bench-audit-'));
+  const auditFile = join(auditDir, 'audit.log');
+  const audit = `bench-fan-${sfx}`;
+  const b64 = (x) => Buffer.from(x).toString('base64');
+  console.log(`\nbench/remote: ${FAN_REFS} ClusterRemoteSecrets (one Vault path each) fanned out to ${FAN_NAMESPACES} namespaces = ${FAN_REFS * FAN_NAMESPACES} RemoteSecrets, one ClusterRemoteStore (token auth), refresh 1h`);
+  await kubectl(['apply', '-f', join(root, 'deploy', 'crds')]);
+  await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/clusterremotesecrets.sealkit.dev', 'crd/remotesecrets.sealkit.dev']);
+  await kubectl(['create', '-f', '-'], list([ctlNs, ...namespaces].map((name, i) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, ...(i > 0 ? { labels: { [label]: 'yes' } } : {}) } }))));
+  const values = Array.from({ length: FAN_REFS }, () => randomBytes(12).toString('base64url'));
+  for (let i = 0; i < FAN_REFS; i++) await vault('POST', `secret/data/${prefix}/p${i}`, { data: { password: values[i], username: `user${i}` } });
+  // Vault's own count: every request under our prefix, whoever made it.
+  await vault('PUT', `sys/audit/${audit}`, { type: 'file', options: { file_path: auditFile } });
+  const store = `bench-fan-${sfx}`;
+  await kubectl(['create', '-f', '-'], list([
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'vault-token', namespace: ctlNs }, data: { token: b64(VAULT_TOKEN) } },
+    { apiVersion: 'sealkit.dev/v1alpha1', kind: 'ClusterRemoteStore', metadata: { name: store }, spec: { provider: { vault: { server: VAULT_ADDR, mount: 'secret', kvVersion: 'v2', auth: { token: { secretRef: { name: 'vault-token', namespace: ctlNs, key: 'token' } } } } } } },
+  ]));
+  // Cluster-wide, as a controller serving ClusterRemoteSecrets runs (--watch-namespaces empty).
+  const ctl = new Controller('', ctlNs);
+  await ctl.ready();
+  const t = now();
+  await kubectl(['create', '-f', '-'], list(Array.from({ length: FAN_REFS }, (_, i) => ({
+    apiVersion: 'sealkit.dev/v1alpha1',
+    kind: 'ClusterRemoteSecret',
+    metadata: { name: `${prefix}-${i}` },
+    spec: {
+      namespaceSelector: { matchLabels: { [label]: 'yes' } },
+      template: {
+        spec: {
+          storeRef: { name: store, kind: 'ClusterRemoteStore' },
+          refreshInterval: '1h',
+          data: [
+            { secretKey: 'password', remoteRef: { key: `${prefix}/p${i}`, property: 'password' } },
+            { secretKey: 'username', remoteRef: { key: `${prefix}/p${i}`, property: 'username' } },
+          ],
+        },
+      },
+    },
+  }))));
+  const total = FAN_REFS * FAN_NAMESPACES;
+  const isReady = (o) => (o.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True') && o.status.observedGeneration === o.metadata.generation;
+  let ready = 0;
+  let provisioned = 0;
+  let crss = [];
+  // Converged: every RemoteSecret Ready, and every ClusterRemoteSecret reporting all its namespaces.
+  for (;;) {
+    const items = JSON.parse(await kubectl(['get', 'remotesecrets', '-A', '-l', 'sealkit.dev/cluster-remote-secret', '-o', 'json'])).items.filter((o) => o.metadata.namespace.startsWith(`bench-fan-${sfx}-`));
+    ready = items.filter(isReady).length;
+    crss = JSON.parse(await kubectl(['get', 'clusterremotesecrets', '-o', 'json'])).items.filter((o) => o.metadata.name.startsWith(`${prefix}-`));
+    provisioned = crss.reduce((n, o) => n + (o.status?.observedGeneration === o.metadata.generation ? (o.status?.provisionedNamespaces ?? 0) : 0), 0);
+    if (ready >= total && provisioned >= total) break;
+    if (now() - t > 900_000) throw new Error(`fan-out: only ${ready}/${total} RemoteSecrets Ready (${provisioned} provisioned) after 15 minutes`);
+    await sleep(1000);
+  }
+  const convergeMs = now() - t;
+  const m = await ctl.metrics({ store: `ClusterRemoteStore/${store}` });
+  await ctl.stop();
+  // Sanity: a sample of Secrets holds the right values.
+  for (const i of [0, FAN_REFS - 1]) {
+    for (const ns of [namespaces[0], namespaces[FAN_NAMESPACES - 1]]) {
+      const s = JSON.parse(await kubectl(['get', 'secret', `${prefix}-${i}`, '-n', ns, '-o', 'json']));
+      if (Buffer.from(s.data.password, 'base64').toString() !== values[i]) throw new Error(`Secret ${ns}/${prefix}-${i} has the wrong value`);
+    }
+  }
+  await vault('DELETE', `sys/audit/${audit}`);
+  const perPath = new Map(Array.from({ length: FAN_REFS }, (_, i) => [`secret/data/${prefix}/p${i}`, 0]));
+  for (const line of readFileSync(auditFile, 'utf8').split('\n')) {
+    if (!line) continue;
+    const e = JSON.parse(line);
+    if (e.type === 'request' && e.request?.operation === 'read' && perPath.has(e.request.path)) perPath.set(e.request.path, perPath.get(e.request.path) + 1);
+  }
+  rmSync(auditDir, { recursive: true, force: true });
+  const audited = [...perPath.values()];
+  const requests = m.reads + m.logins + m.renewals + m.other;
+  console.log(`converge: ${ready}/${total} RemoteSecrets Ready and reported provisioned by their ClusterRemoteSecrets in ${(convergeMs / 1000).toFixed(1)} s`);
+  console.log(`Vault requests for ${FAN_NAMESPACES} namespaces x ${FAN_REFS} references: ${requests} (reads ${m.reads}, logins/token checks ${m.logins}, renewals ${m.renewals}, other ${m.other}; ${m.shared} reads shared)`);
+  console.log(`reads per path (Vault audit log, ${FAN_REFS} paths): min ${Math.min(...audited)}, max ${Math.max(...audited)}, total ${audited.reduce((a, b) => a + b, 0)}; vs. one read per RemoteSecret: ${m.reads}/${total} = ${(m.reads / total).toFixed(3)}x`);
+  const goal = Math.max(...audited) === 1 && m.reads === FAN_REFS;
+  console.log(`goal (one Vault read per path, whatever the number of namespaces): ${goal ? 'met' : 'NOT met'}`);
+  await kubectl(['delete', 'clusterremotesecrets', ...crss.map((o) => o.metadata.name), '--wait=false']).catch(() => undefined);
+  await kubectl(['delete', 'clusterremotestore', store, '--wait=false']).catch(() => undefined);
+  await kubectl(['delete', 'namespace', ctlNs, ...namespaces, '--wait=false']).catch(() => undefined);
+  await vault('DELETE', `secret/metadata/${prefix}`).catch(() => undefined);
+  if (!goal) process.exitCode = 1;
+}
+
 async function main() {
   if (pushOnly) return pushSecrets();
+  if (fanoutOnly) return fanOut();
   if (dynamicOnly) return dynamicSecrets();
   const sfx = randomBytes(3).toString('hex');
   const ns = `bench-remote-${sfx}`;
@@ -403,6 +511,7 @@ async function main() {
   for (const n of [ns, ctlNs, baseNs]) await kubectl(['delete', 'namespace', n, '--wait=false']).catch(() => undefined);
   await vault('DELETE', `secret/metadata/${prefix}`).catch(() => undefined);
   if (!(goalReads && goalLogins)) process.exitCode = 1;
+  await fanOut();
   await dynamicSecrets();
   await pushSecrets();
 }
