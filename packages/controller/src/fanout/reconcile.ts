@@ -4,7 +4,7 @@
 // reads of one Vault path are shared across them, whatever their namespace (remote/shared-reads.ts).
 
 import { MAX_FAILED_NAMESPACES_LISTED, planClusterRemoteSecret, type ClusterRemoteSecret, type ClusterRemoteSecretPlan, type ClusterRemoteSecretStatus, type FailedNamespace, type NamespaceInfo } from '@sealkit/core';
-import { ApiError, isConflict, isNotFound, type KubeClient } from '@sealkit/kube';
+import { ApiError, isAlreadyExists, isConflict, isNotFound, type KubeClient } from '@sealkit/kube';
 import { FIELD_MANAGER } from '../constants.js';
 import { apiFailure, remoteSecretPath, remoteSecretsPath } from '../remote/kube-api.js';
 import { asInvalidSpec } from '../remote/kv-path.js';
@@ -72,7 +72,7 @@ async function create(d: FanOutReconcileDeps, plan: ClusterRemoteSecretPlan, rs:
   } catch (err) {
     // 409: made meanwhile (ours, not yet in the cache, or someone else's): the next pass sees which.
     // 404: the namespace went away. Either way, look again rather than report a failure.
-    if (isConflict(err) || isNotFound(err)) return 'pending';
+    if (isAlreadyExists(err) || isConflict(err) || isNotFound(err)) return 'pending';
     return writeFailure(rs.namespace, err);
   }
 }
