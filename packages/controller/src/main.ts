@@ -178,7 +178,7 @@ async function run(cfg: Config, conn: Connection, client: HttpKubeClient, log: L
   const sealed = new SealedSecretReconciler({ ...common, client: sk.writes, secrets, keys, events: sk.events, resyncPeriodMs: cfg.resyncPeriodMs, rollout });
   const remote = new RemoteController({ ...common, client: sk.writes, secrets, events: sk.events, rollout });
   // DynamicSecrets share the RemoteSecrets' stores and Vault sessions.
-  const dynamic = new DynamicSecretReconciler({ ...common, client: sk.writes, secrets, events: sk.events, remote });
+  const dynamic = new DynamicSecretReconciler({ ...common, client: sk.writes, secrets, events: sk.events, remote, rollout });
   sk.manager
     .add(
       new KeyMaintenance({

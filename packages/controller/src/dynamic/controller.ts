@@ -12,6 +12,7 @@ import { SecretWriter } from '../secrets/writer.js';
 import type { SecretView } from '../sealed/views.js';
 import { FIELD_MANAGER } from '../constants.js';
 import type { RemoteController } from '../remote/controller.js';
+import type { RolloutWiring } from '../rollout/wiring.js';
 import { RequesterKubeApi } from '../remote/kube-api.js';
 import { resolveStore } from '../remote/reconcile.js';
 import { REMOTE_STORE_KIND } from '../remote/types.js';
@@ -31,6 +32,8 @@ export interface DynamicSecretReconcilerOptions extends ReconcilerContext {
   secrets: InformerGroup<SecretView>;
   /** Its stores' caches and store clients are shared. */
   remote: RemoteController;
+  /** Rollout on change: the restarter, and the workload caches it reads (with --rollout-on-change). */
+  rollout?: RolloutWiring;
 }
 
 export class DynamicSecretReconciler implements Reconciler {
@@ -68,6 +71,7 @@ export class DynamicSecretReconciler implements Reconciler {
         await client.request({ method: 'PATCH', path: dynamicSecretPath(ns, n), query: { fieldManager: FIELD_MANAGER }, contentType: 'application/merge-patch+json', body: { metadata } });
       },
       events: o.events,
+      ...(o.rollout ? { rollout: o.rollout.restarter } : {}),
       clock,
       memo: this.memo,
       log: (level, msg, fields) => plog[level](msg, fields),
@@ -82,7 +86,7 @@ export class DynamicSecretReconciler implements Reconciler {
       onError: (key, err) => plog.warn('dynamic secret reconcile failed; will retry', { key, ...errorFields(err) }),
     });
     metrics.watchQueue(this.name, this.queue);
-    this.caches = [this.dynamicSecrets, remote.remoteStores, remote.clusterStores, o.secrets];
+    this.caches = [this.dynamicSecrets, remote.remoteStores, remote.clusterStores, o.secrets, ...(o.rollout?.caches ?? [])];
     this.queues = [this.queue];
 
     this.dynamicSecrets.on({

@@ -11,6 +11,8 @@ import { FakeKube } from '../testing/fake-kube.js';
 import { VaultRequestError } from '../remote/errors.js';
 import { RequesterKubeApi } from '../remote/kube-api.js';
 import { resolveStore } from '../remote/reconcile.js';
+import { secretDataHash } from '../rollout/hash.js';
+import type { RolloutOutcome, SecretChange } from '../rollout/restarter.js';
 import { SharedReads } from '../remote/shared-reads.js';
 import { StoreClients } from '../remote/store-client.js';
 import type { VaultApi, VaultLeasedResult } from '../remote/vault-api.js';
@@ -84,7 +86,13 @@ class FakeVault implements VaultApi {
   }
 }
 
-function setup() {
+/** What the restarter was asked, and what Vault's lease table held at that moment. */
+interface RolloutCall {
+  change: SecretChange;
+  leasesThen: string[];
+}
+
+function setup(spec: Record<string, unknown> = {}) {
   const api = new FakeKube();
   const clock = new FakeClock(T0);
   const vault = new FakeVault(clock);
@@ -95,8 +103,20 @@ function setup() {
     metadata: { namespace: 'app', name: 'vault', generation: 1 },
     spec: { provider: { vault: { server: 'http://vault.test:8200', mount: 'secret', kvVersion: 'v2', auth: { token: { secretRef: { name: 'vault-token', key: 'token' } } } } } },
   });
-  api.put({ apiVersion: 'sealkit.dev/v1alpha1', kind: 'DynamicSecret', metadata: { namespace: 'app', name: 'db', generation: 1 }, spec: { storeRef: { name: 'vault' }, path: 'database/creds/app' } });
+  api.put({ apiVersion: 'sealkit.dev/v1alpha1', kind: 'DynamicSecret', metadata: { namespace: 'app', name: 'db', generation: 1, uid: 'ds-uid' }, spec: { storeRef: { name: 'vault' }, path: 'database/creds/app', ...spec } });
   const events: string[] = [];
+  const rollouts: RolloutCall[] = [];
+  const rolloutAt = '2023-11-14T22:13:20Z';
+  const rollout = {
+    secretChanged: async (change: SecretChange): Promise<RolloutOutcome | undefined> => {
+      rollouts.push({ change, leasesThen: [...vault.leases.keys()] });
+      if (change.targets.length === 0) return undefined;
+      return {
+        rollout: { targets: change.targets.map((t) => ({ ...t, restartedAt: rolloutAt })) },
+        condition: { type: 'Rollout', status: 'True', reason: 'Restarted', message: `restarted ${change.targets.map((t) => `${t.kind}/${t.name}`).join(', ')}`, lastTransitionTime: rolloutAt },
+      };
+    },
+  };
   const kube = new RequesterKubeApi(api, () => clock.now());
   const clients = new StoreClients({ clock, random: () => 0.5, credentials: kube, reads: new SharedReads({ clock }), createApi: () => vault });
   const deps = (memo: Map<string, DynamicMemo>): DynamicReconcileDeps => ({
@@ -108,6 +128,7 @@ function setup() {
     status: new StatusWriter(api),
     patchMetadata: async (_ns, _n, metadata) => void (await api.request({ method: 'PATCH', path: DS, contentType: 'application/merge-patch+json', body: { metadata } })),
     events: { emit: (_t, type, reason) => void events.push(`${type} ${reason}`) },
+    rollout,
     clock,
     memo,
     log: (level, msg, fields) => silentLogger[level](msg, fields as never),
@@ -119,7 +140,22 @@ function setup() {
   const secret = () => api.get(SECRET);
   const creds = () => ({ user: unb64(secret().data.username), lease: secret().metadata.annotations['sealkit.dev/lease-id'] as string });
   const status = () => api.get(DS).status;
-  return { api, clock, vault, events, run, restart, secret, creds, status };
+  /** A spec edit, as kubectl apply makes it: a new generation. */
+  const editSpec = (change: Record<string, unknown>) => {
+    const o = api.get(DS);
+    api.put({ ...o, metadata: { ...o.metadata, generation: o.metadata.generation + 1 }, spec: { ...o.spec, ...change } });
+  };
+  /** Runs the passes due until the lease has been replaced (at most 20 steps of 2/3 of the TTL). */
+  const untilReissued = async () => {
+    const issued = vault.issued;
+    const outcomes: string[] = [];
+    for (let i = 0; i < 20 && vault.issued === issued; i++) {
+      await clock.advance(20_100);
+      outcomes.push((await run()).outcome);
+    }
+    return outcomes;
+  };
+  return { api, clock, vault, events, rollouts, run, restart, secret, creds, status, editSpec, untilReissued };
 }
 
 describe('reconcileDynamicSecret', () => {
@@ -229,5 +265,113 @@ describe('reconcileDynamicSecret', () => {
     expect((await t.run()).outcome).toBe('revoked');
     expect(t.api.get(DS).metadata.finalizers ?? []).toEqual([]);
     expect(t.events).toContain('Warning LeaseRevokeFailed');
+  });
+
+  describe('rollout when credentials are replaced (spec.rolloutRestartTargets)', () => {
+    const targets = [{ kind: 'Deployment', name: 'api' }, { kind: 'StatefulSet', name: 'worker' }];
+
+    it('not on the first issue, not on renewals; once on the re-issue past the max TTL, with the targets, before the old lease is revoked', async () => {
+      const t = setup({ rolloutRestartTargets: targets });
+      await t.run();
+      expect(t.rollouts).toEqual([]);
+      const outcomes = await t.untilReissued();
+      expect(outcomes.filter((o) => o === 'renewed').length).toBeGreaterThanOrEqual(3);
+      expect(outcomes.at(-1)).toBe('reissued');
+      expect(t.rollouts).toHaveLength(1);
+      const [call] = t.rollouts;
+      expect(call!.change).toEqual({
+        owner: { namespace: 'app', name: 'db', uid: 'ds-uid', kind: 'DynamicSecret', apiVersion: 'sealkit.dev/v1alpha1' },
+        namespace: 'app',
+        secretName: 'db',
+        dataHash: secretDataHash('app', 'db', t.secret().data),
+        targets,
+      });
+      // The new credentials were in the Secret and the old lease still alive when the rollout started.
+      expect(call!.leasesThen).toEqual(['database/creds/app/L1', 'database/creds/app/L2']);
+      expect([...t.vault.leases.keys()]).toEqual(['database/creds/app/L2']);
+      const calls = t.vault.calls;
+      expect(calls.lastIndexOf('lease-revoke')).toBeGreaterThan(calls.lastIndexOf('issue'));
+      expect(t.status().rollout).toEqual({ targets: targets.map((x) => ({ ...x, restartedAt: '2023-11-14T22:13:20Z' })) });
+      expect(t.status().conditions.map((c: { type: string }) => c.type)).toEqual(['Ready', 'Rollout']);
+      expect(t.status().conditions[1]).toMatchObject({ status: 'True', reason: 'Restarted', message: 'restarted Deployment/api, StatefulSet/worker' });
+    });
+
+    it('the Rollout condition and status.rollout stay through later renewals', async () => {
+      const t = setup({ rolloutRestartTargets: targets });
+      await t.run();
+      await t.untilReissued();
+      await t.clock.advance(20_100);
+      expect((await t.run()).outcome).toBe('renewed');
+      expect(t.status().lease.renewals).toBe(1);
+      expect(t.status().conditions.map((c: { type: string }) => c.type)).toEqual(['Ready', 'Rollout']);
+      expect(t.status().rollout.targets).toHaveLength(2);
+      expect(t.rollouts).toHaveLength(1);
+    });
+
+    it('without targets the restarter is still asked (it finds opted-in workloads); no Rollout status when it restarted nothing', async () => {
+      const t = setup();
+      await t.run();
+      await t.untilReissued();
+      expect(t.rollouts.map((r) => r.change.targets)).toEqual([[]]);
+      expect(t.status().rollout).toBeUndefined();
+      expect(t.status().conditions.map((c: { type: string }) => c.type)).toEqual(['Ready']);
+    });
+
+    it('a lease gone from Vault after a restart: the new credentials replace others, so a rollout', async () => {
+      const t = setup({ rolloutRestartTargets: targets });
+      await t.run();
+      t.restart();
+      await t.clock.advance(31_000);
+      expect((await t.run()).outcome).toBe('reissued');
+      expect(t.rollouts).toHaveLength(1);
+    });
+
+    it('editing only rolloutRestartTargets or renewalPercent issues nothing new, also across a restart; status follows the generation', async () => {
+      const t = setup();
+      await t.run();
+      t.editSpec({ rolloutRestartTargets: targets, renewalPercent: 50 });
+      expect((await t.run()).outcome).toBe('scheduled');
+      expect(t.vault.issued).toBe(1);
+      expect(t.status().observedGeneration).toBe(2);
+      t.restart();
+      t.editSpec({ rolloutRestartTargets: [targets[0]] });
+      t.vault.calls = [];
+      expect((await t.run()).outcome).toBe('scheduled');
+      expect(t.vault.calls).toEqual(['lease-lookup']); // adopted: the Secret's lease-source matches
+      expect(t.rollouts).toEqual([]);
+      // The edited targets are the ones restarted at the next re-issue.
+      await t.untilReissued();
+      expect(t.rollouts.map((r) => r.change.targets)).toEqual([[targets[0]]]);
+    });
+
+    it('a change of path issues new credentials at once, and rolls out', async () => {
+      const t = setup({ rolloutRestartTargets: targets });
+      await t.run();
+      t.editSpec({ path: 'database/creds/other' });
+      expect((await t.run()).outcome).toBe('reissued');
+      expect(t.creds().lease).toBe('database/creds/other/L2');
+      expect(t.rollouts).toHaveLength(1);
+      expect(t.vault.leases.has('database/creds/app/L1')).toBe(false);
+    });
+
+    it('data edited by hand and restored is a change of data: a rollout, as for the other kinds', async () => {
+      const t = setup({ rolloutRestartTargets: targets });
+      await t.run();
+      const s = t.secret();
+      t.api.put({ ...s, metadata: { ...s.metadata, resourceVersion: undefined }, data: { ...s.data, password: b64('typed-by-hand') } });
+      expect((await t.run()).outcome).toBe('scheduled');
+      expect(unb64(t.secret().data.password)).toBe('pw-1');
+      expect(t.vault.issued).toBe(1);
+      expect(t.rollouts).toHaveLength(1);
+      expect(t.status().rollout.targets).toHaveLength(2);
+    });
+
+    it('a Secret deleted by hand is restored without a rollout (nothing changed for the pods)', async () => {
+      const t = setup({ rolloutRestartTargets: targets });
+      await t.run();
+      t.api.objects.delete(SECRET);
+      expect((await t.run()).outcome).toBe('scheduled');
+      expect(t.rollouts).toEqual([]);
+    });
   });
 });

@@ -2,15 +2,24 @@
 //
 //   no credentials yet (or spec/store changed) -> issue, write the Secret, revoke the lease replaced
 //   lease at `renewalPercent` of its TTL         -> renew (sys/leases/renew)
-//   renewal capped by the max TTL, or lease gone -> issue new credentials, then revoke the old lease
+//   renewal capped by the max TTL, or lease gone -> issue new credentials, restart the workloads that
+//                                                   use them (rollout), then revoke the old lease
+//   renewalPercent or rolloutRestartTargets edit -> nothing new from Vault (status follows)
 //   object being deleted                         -> revoke the lease, then drop our finalizer
 //
 // The lease id lives on the Secret (annotations written in the same request as the credentials),
 // so after a restart the controller adopts the lease it finds there (checked with
-// sys/leases/lookup) instead of issuing a second one. Status carries the lease's id and times,
+// sys/leases/lookup) instead of issuing a second one, when the annotation sealkit.dev/lease-source
+// says it came from the spec as it is now (the generation, on Secrets written before that annotation). Status carries the lease's id and times,
 // never a value. Credentials issued but not written (a failed Secret write) are revoked at once.
+//
+// Order on a re-issue: Secret write, rollout started (the pod-template patches), revoke of the
+// replaced lease. The workloads' new pods are created after the patch and read the new Secret, while
+// the old pods still hold the old login until the revoke; the revoke does not wait for the rollout
+// to finish (a rollout can take as long as its strategy says), so an old pod may lose its login
+// before its replacement is ready. See docs/remote-secrets.md.
 
-import { planDynamicSecret as corePlanDynamicSecret, LEASE_DURATION_ANNOTATION, LEASE_FINALIZER, LEASE_GENERATION_ANNOTATION, LEASE_ID_ANNOTATION, LEASE_ISSUED_ANNOTATION, MANAGED_BY_LABEL, type DynamicSecret, type DynamicSecretPlan, type DynamicSecretStatus } from '@sealkit/core';
+import { planDynamicSecret as corePlanDynamicSecret, LEASE_DURATION_ANNOTATION, LEASE_FINALIZER, LEASE_GENERATION_ANNOTATION, LEASE_ID_ANNOTATION, LEASE_ISSUED_ANNOTATION, LEASE_SOURCE_ANNOTATION, MANAGED_BY_LABEL, type DynamicSecret, type DynamicSecretPlan, type DynamicSecretStatus } from '@sealkit/core';
 import { MANAGED_BY_VALUE, OPT_IN_ANNOTATION } from '../constants.js';
 import { ApiError, isConflict, isNotFound } from '@sealkit/kube';
 import { splitKey } from '../runtime/informer.js';
@@ -22,6 +31,8 @@ import { RemoteError, Reason } from '../remote/errors.js';
 import { apiFailure } from '../remote/kube-api.js';
 import { asInvalidSpec } from '../remote/kv-path.js';
 import type { RemoteEventSink } from '../remote/reconcile.js';
+import { secretDataHash } from '../rollout/hash.js';
+import { ROLLOUT_CONDITION, type Restarter, type RolloutOutcome } from '../rollout/restarter.js';
 import type { StoreClient } from '../remote/store-client.js';
 import { renderTemplate } from '../remote/template.js';
 import type { StorePlan } from '../remote/validate.js';
@@ -35,6 +46,8 @@ export const DYNAMIC_API_VERSION = 'sealkit.dev/v1alpha1';
 export interface DynamicMemo {
   uid: string;
   generation: number;
+  /** DynamicSecretPlan.source the credentials were issued for. */
+  source: string;
   storeFingerprint: string;
   lease: LeaseTimes;
   /** The Secret last written; undefined after a restart (adopted lease). Holds values: memory only. */
@@ -56,6 +69,8 @@ export interface DynamicReconcileDeps {
   /** Merge-patches the DynamicSecret's metadata (finalizers), conditional on its resourceVersion. */
   patchMetadata(namespace: string, name: string, metadata: { resourceVersion: string; finalizers: string[] }): Promise<void>;
   events: RemoteEventSink;
+  /** Restarts the workloads of a Secret whose credentials were replaced (spec.rolloutRestartTargets, opted-in workloads). */
+  rollout?: Pick<Restarter, 'secretChanged'>;
   clock: Clock;
   memo: Map<string, DynamicMemo>;
   log?: (level: 'info' | 'warn', msg: string, fields: Record<string, string | number | boolean | undefined>) => void;
@@ -63,7 +78,7 @@ export interface DynamicReconcileDeps {
 
 export interface DynamicReconcileResult {
   work: WorkResult;
-  /** issued | reissued | renewed | adopted | healed | scheduled | revoked | failed | gone */
+  /** issued | reissued | renewed | restamped | scheduled | revoked | failed | gone */
   outcome: string;
   reason?: string;
 }
@@ -103,6 +118,7 @@ export function credentialSecret(plan: DynamicSecretPlan, issued: IssuedCredenti
       [LEASE_ISSUED_ANNOTATION]: isoSeconds(issuedAt),
       [LEASE_DURATION_ANNOTATION]: String(issued.durationSeconds),
       [LEASE_GENERATION_ANNOTATION]: String(plan.generation),
+      [LEASE_SOURCE_ANNOTATION]: plan.source,
     },
     data: Object.fromEntries(Object.keys(data).sort().map((k) => [k, data[k]!.toString('base64')])),
     owners: { kind: 'controller', ref: ownerRef(plan) },
@@ -175,7 +191,7 @@ class Pass {
 
     const now = d.clock.now();
     let memo = d.memo.get(this.key);
-    if (memo && (memo.uid !== plan.uid || memo.storeFingerprint !== store.fingerprint || memo.generation !== plan.generation)) {
+    if (memo && (memo.uid !== plan.uid || memo.storeFingerprint !== store.fingerprint || memo.source !== plan.source)) {
       // The spec or the store changed: the credentials must come from the new source.
       return this.issue(client, store, memo.lease.id, 'reissued');
     }
@@ -190,13 +206,22 @@ class Pass {
     const cachedRV = d.cachedSecretVersion(plan.namespace, plan.targetName);
     if (cachedRV !== memo.secretRV) {
       if (!memo.secret) return this.issue(client, store, memo.lease.id, 'reissued');
+      let rollout: RolloutOutcome | undefined;
       try {
-        const { op, secret } = await d.secrets.apply(memo.secret, { check: (live) => checkDynamicTarget(live, plan) });
-        memo.secretRV = secret?.metadata.resourceVersion;
+        let op: string;
+        ({ op, rv: memo.secretRV, rollout } = await this.write(memo.secret));
         if (op !== 'unchanged') d.events.emit(this.ref, 'Normal', 'SecretRestored', `Secret ${plan.targetName} was changed or deleted outside sealkit and has been restored`);
       } catch (err) {
         return this.fail(asRemoteError(err));
       }
+      // Data edited by hand and restored is a change of data, as for the other kinds.
+      if (rollout) await this.writeStatus(memo, rollout);
+    }
+
+    if (memo.generation !== plan.generation) {
+      // Only fields that change no credentials were edited (renewalPercent, rolloutRestartTargets).
+      memo.generation = plan.generation;
+      await this.writeStatus(memo);
     }
 
     const next = nextLeaseAction(memo.lease, plan.renewFraction);
@@ -207,7 +232,7 @@ class Pass {
 
   /**
    * After a restart: the lease named on the Secret, if the Secret is ours, was issued for this
-   * generation, and Vault still has the lease. Otherwise the lease id to revoke (if any).
+   * spec's source, and Vault still has the lease. Otherwise the lease id to revoke (if any).
    */
   private async adopt(client: StoreClient, store: StorePlan): Promise<{ memo?: DynamicMemo; oldLeaseId?: string }> {
     const plan = this.plan!;
@@ -216,7 +241,9 @@ class Pass {
     const leaseId = ann[LEASE_ID_ANNOTATION];
     const ours = live && (live.metadata.ownerReferences ?? []).some((r) => r.controller && r.uid === plan.uid);
     if (!live || !ours || !leaseId) return {};
-    if (ann[LEASE_GENERATION_ANNOTATION] !== String(plan.generation)) return { oldLeaseId: leaseId };
+    // Issued for the spec as it is now (a Secret written before lease-source: for this generation)?
+    const source = ann[LEASE_SOURCE_ANNOTATION];
+    if (source !== undefined ? source !== plan.source : ann[LEASE_GENERATION_ANNOTATION] !== String(plan.generation)) return { oldLeaseId: leaseId };
     const found = await lookupLease(client, leaseId);
     const now = this.d.clock.now();
     if (!found || found.expireTime <= now) return { oldLeaseId: leaseId };
@@ -232,13 +259,16 @@ class Pass {
       capped: false,
       renewals: this.ds.status?.lease?.id === leaseId ? this.ds.status.lease.renewals : 0,
     };
-    const memo: DynamicMemo = { uid: plan.uid, generation: plan.generation, storeFingerprint: store.fingerprint, lease, secret: undefined, secretRV: live.metadata.resourceVersion };
+    const memo: DynamicMemo = { uid: plan.uid, generation: plan.generation, source: plan.source, storeFingerprint: store.fingerprint, lease, secret: undefined, secretRV: live.metadata.resourceVersion };
     this.d.memo.set(this.key, memo);
     this.d.log?.('info', 'lease adopted from the Secret', { namespace: plan.namespace, name: plan.name });
     return { memo };
   }
 
-  /** New credentials into the Secret; then the replaced lease (if any) is revoked. */
+  /**
+   * New credentials into the Secret; when they replace others, the workloads using the Secret are
+   * restarted (rollout) and only then is the replaced lease (if any) revoked.
+   */
   private async issue(client: StoreClient, store: StorePlan, oldLeaseId: string | undefined, outcome: string): Promise<DynamicReconcileResult> {
     const { d } = this;
     const plan = this.plan!;
@@ -254,21 +284,39 @@ class Pass {
     const now = d.clock.now();
     let secret: ManagedSecret;
     let rv: string | undefined;
+    let rollout: RolloutOutcome | undefined;
     try {
       secret = credentialSecret(plan, issued, now);
-      rv = (await d.secrets.apply(secret, { check: (live) => checkDynamicTarget(live, plan) })).secret?.metadata.resourceVersion;
+      ({ rv, rollout } = await this.write(secret));
     } catch (err) {
       // Nobody will ever use these credentials: do not leave them alive until their TTL.
       await revokeLease(client, issued.leaseId).catch(() => d.log?.('warn', 'could not revoke unused credentials; they expire with their lease', { namespace: plan.namespace, name: plan.name }));
       return this.fail(asRemoteError(err));
     }
-    const memo: DynamicMemo = { uid: plan.uid, generation: plan.generation, storeFingerprint: store.fingerprint, lease: issuedLease(issued.leaseId, issued.durationSeconds, issued.renewable, now), secret, secretRV: rv };
+    const memo: DynamicMemo = { uid: plan.uid, generation: plan.generation, source: plan.source, storeFingerprint: store.fingerprint, lease: issuedLease(issued.leaseId, issued.durationSeconds, issued.renewable, now), secret, secretRV: rv };
     d.memo.set(this.key, memo);
     d.events.emit(this.ref, 'Normal', 'CredentialsIssued', `Secret ${plan.targetName} holds new credentials from ${plan.path} (lease TTL ${issued.durationSeconds}s)`);
     d.log?.('info', 'credentials issued', { namespace: plan.namespace, name: plan.name, ttlSeconds: issued.durationSeconds });
+    // After the rollout started (above, in write): the new pods read the new credentials.
     if (oldLeaseId && oldLeaseId !== issued.leaseId) await this.revokeReplaced(client, oldLeaseId);
-    await this.writeStatus(memo);
+    await this.writeStatus(memo, rollout);
     return this.scheduled(memo, outcome);
+  }
+
+  /**
+   * Creates or updates the Secret; the rollout is done when the write changed the data of a Secret
+   * that existed (new credentials replacing others, or data edited by hand restored), never on a
+   * first creation. The restarter never throws.
+   */
+  private async write(desired: ManagedSecret): Promise<{ op: string; rv: string | undefined; rollout?: RolloutOutcome }> {
+    const plan = this.plan!;
+    const { op, secret, previous } = await this.d.secrets.apply(desired, { check: (live) => checkDynamicTarget(live, plan) });
+    const rv = secret?.metadata.resourceVersion;
+    if (op === 'unchanged' || !previous || !secret || !this.d.rollout) return { op, rv };
+    const after = secretDataHash(plan.namespace, plan.targetName, secret.data);
+    if (secretDataHash(plan.namespace, plan.targetName, previous.data) === after) return { op, rv };
+    const rollout = await this.d.rollout.secretChanged({ owner: this.ref, namespace: plan.namespace, secretName: plan.targetName, dataHash: after, targets: plan.rolloutRestartTargets });
+    return { op, rv, ...(rollout ? { rollout } : {}) };
   }
 
   private async revokeReplaced(client: StoreClient, leaseId: string): Promise<void> {
@@ -352,18 +400,21 @@ class Pass {
     return { work, outcome: 'failed', reason: err.reason };
   }
 
-  private writeStatus(memo: DynamicMemo): Promise<void> {
+  private writeStatus(memo: DynamicMemo, rollout?: RolloutOutcome): Promise<void> {
     const l = memo.lease;
-    return this.patchStatus({ ready: true, reason: Reason.Synced, message: `Secret ${this.plan!.targetName} holds credentials of lease ${l.id}, valid until ${isoSeconds(l.expiresAt)}` }, memo);
+    return this.patchStatus({ ready: true, reason: Reason.Synced, message: `Secret ${this.plan!.targetName} holds credentials of lease ${l.id}, valid until ${isoSeconds(l.expiresAt)}` }, memo, rollout);
   }
 
-  private async patchStatus(state: { ready: boolean; reason: string; message: string }, memo: DynamicMemo | undefined): Promise<void> {
+  /** A rollout just done is always written; otherwise the last Rollout condition stays and status.rollout is left as it is. */
+  private async patchStatus(state: { ready: boolean; reason: string; message: string }, memo: DynamicMemo | undefined, rollout?: RolloutOutcome): Promise<void> {
     const ds = this.ds;
     const generation = ds.metadata.generation ?? 0;
     const l = memo?.lease;
+    // A merge patch replaces the conditions list whole: the last Rollout condition is carried over.
+    const rolloutCondition = rollout?.condition ?? ds.status?.conditions?.find((c) => c.type === ROLLOUT_CONDITION);
     const status: DynamicSecretStatus = {
       observedGeneration: generation,
-      conditions: [readyCondition(currentReady(ds), state, generation, this.d.clock.now())],
+      conditions: [readyCondition(currentReady(ds), state, generation, this.d.clock.now()), ...(rolloutCondition ? [rolloutCondition] : [])],
       ...(this.plan ? { secretName: this.plan.targetName } : {}),
       ...(l
         ? {
@@ -380,7 +431,9 @@ class Pass {
         : {}),
     };
     const cur = ds.status ?? {};
-    if (JSON.stringify([cur.observedGeneration, cur.conditions, cur.secretName, cur.lease]) === JSON.stringify([status.observedGeneration, status.conditions, status.secretName, status.lease])) return;
+    if (!rollout && JSON.stringify([cur.observedGeneration, cur.conditions, cur.secretName, cur.lease]) === JSON.stringify([status.observedGeneration, status.conditions, status.secretName, status.lease])) return;
+    // status.rollout is sent only with a new rollout (absent from a merge patch: left as it is).
+    if (rollout) status.rollout = rollout.rollout;
     try {
       // Merge patch: the lease object is replaced as a whole (lastRenewalTime null when absent).
       await this.d.status.patch(

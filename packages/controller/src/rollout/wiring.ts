@@ -2,7 +2,7 @@ import type { ReconcilerContext } from '../runtime/manager.js';
 import { Restarter } from './restarter.js';
 import { WorkloadCaches } from './workloads.js';
 
-/** What the SealedSecret and RemoteSecret reconcilers get to restart workloads: one restarter, and the caches it reads. */
+/** What the SealedSecret, RemoteSecret and DynamicSecret reconcilers get to restart workloads: one restarter, and the caches it reads. */
 export interface RolloutWiring {
   restarter: Restarter;
   caches: WorkloadCaches['groups'];

@@ -238,6 +238,12 @@ export const LEASE_ISSUED_ANNOTATION = 'sealkit.dev/lease-issued';
 export const LEASE_DURATION_ANNOTATION = 'sealkit.dev/lease-duration';
 /** On the managed Secret: the DynamicSecret generation the credentials were issued for. */
 export const LEASE_GENERATION_ANNOTATION = 'sealkit.dev/lease-generation';
+/**
+ * On the managed Secret: DynamicSecretPlan.source the credentials were issued for. A restarted
+ * controller adopts the lease when it matches the spec, so an edit of rolloutRestartTargets or
+ * renewalPercent (a new generation) issues no new credentials.
+ */
+export const LEASE_SOURCE_ANNOTATION = 'sealkit.dev/lease-source';
 /** On a DynamicSecret: the controller revokes the lease before the object goes. */
 export const LEASE_FINALIZER = 'sealkit.dev/revoke-lease';
 
@@ -256,6 +262,8 @@ export interface DynamicSecretSpec {
     /** As a RemoteSecret's, with placeholders over the keys of Vault's answer (`{{ .username }}`). */
     template?: RemoteSecretTemplate;
   };
+  /** Workloads restarted when new credentials replace the Secret's (rollout.ts); never on renewal. */
+  rolloutRestartTargets?: RolloutRestartTarget[];
 }
 
 /** The lease behind the Secret's credentials: identifiers and times, never a value. */
@@ -276,6 +284,8 @@ export interface DynamicSecretStatus {
   conditions?: Condition[];
   secretName?: string;
   lease?: DynamicSecretLeaseStatus;
+  /** The workloads restarted when credentials were last replaced, and when. */
+  rollout?: RolloutStatus;
 }
 
 export interface DynamicSecret {

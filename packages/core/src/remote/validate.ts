@@ -287,6 +287,13 @@ export interface DynamicSecretPlan {
   renewFraction: number;
   targetName: string;
   template: PlannedTemplate | undefined;
+  rolloutRestartTargets: RolloutRestartTarget[];
+  /**
+   * A digest of the fields that decide the credentials and the Secret they go into (store, path,
+   * method, parameters, target): when it changes, new credentials are needed. renewalPercent and
+   * rolloutRestartTargets are not in it: editing those changes no credentials.
+   */
+  source: string;
 }
 
 /** Checks a DynamicSecret and applies defaults. Throws BadInputError naming the field. */
@@ -305,6 +312,11 @@ export function planDynamicSecret(o: unknown, options: PlanOptions = {}): Dynami
     percent = p;
   }
   const target = obj(spec.target, 'spec.target', false) ?? {};
+  const targetName = target.name === undefined ? name : objectName(target.name, 'spec.target.name');
+  // The keys of Vault's answer are known only once it answers.
+  const template = planTemplate(target.template, undefined);
+  const sortedParameters = Object.keys(parameters).sort().map((k) => [k, parameters[k]]);
+  const source = createHash('sha256').update(JSON.stringify([storeRef, path, method, sortedParameters, targetName, template ?? null])).digest('hex').slice(0, 16);
   return {
     namespace,
     name,
@@ -315,9 +327,10 @@ export function planDynamicSecret(o: unknown, options: PlanOptions = {}): Dynami
     method,
     parameters,
     renewFraction: percent / 100,
-    targetName: target.name === undefined ? name : objectName(target.name, 'spec.target.name'),
-    // The keys of Vault's answer are known only once it answers.
-    template: planTemplate(target.template, undefined),
+    targetName,
+    template,
+    rolloutRestartTargets: parseRolloutRestartTargets(spec.rolloutRestartTargets),
+    source,
   };
 }
 
