@@ -4,7 +4,12 @@
 //
 // The controller watches a fixed list of namespaces (tests share one cluster), named up front so
 // that some of them can be created or labelled while it runs.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { FIELD_MANAGER } from '@sealkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { requireKube, requireVault } from '../infra/env.js';
 import { ControllerProcess } from './lib/controller-process.js';
 import { apply, controllerIdentity, createNamespace, decoded, getJson, kubectl, sleep, suffix, waitFor } from './lib/kube.js';
@@ -216,6 +221,32 @@ describe('ClusterRemoteSecret', () => {
     for (const ns of [NS.a1, NS.foreign, NS.late, NS.tolabel]) {
       await waitFor(`RemoteSecret ${ns}/${RS} deleted`, async () => (await getOrUndefined(['remotesecret', RS, '-n', ns])) === undefined, 60_000);
       await waitFor(`Secret ${ns}/${RS} deleted`, async () => (await getOrUndefined(['secret', RS, '-n', ns])) === undefined, 60_000);
+    }
+  });
+
+  it('applied from Git server-side (as Argo CD does): after the controller wrote status there is no diff, and it owns only status', async () => {
+    const name = `${crsName}-git`;
+    const dir = mkdtempSync(path.join(tmpdir(), 'sealkit-crs-git-'));
+    const file = path.join(dir, 'crs.yaml');
+    writeFileSync(file, stringify({ apiVersion: 'sealkit.dev/v1alpha1', kind: 'ClusterRemoteSecret', metadata: { name }, spec: { namespaces: [NS.other], template: { metadata: { name: 'from-git' }, spec: template().spec } } }));
+    try {
+      await kubectl(['apply', '--server-side', '--field-manager=argocd-controller', '-f', file]);
+      await waitFor(`ClusterRemoteSecret ${name} Ready`, async () => {
+        const o = await getJson(['clusterremotesecret', name]);
+        return ready(o)?.reason === 'Provisioned' && o.status.provisionedNamespaces === 1 ? o : undefined;
+      });
+      const r = await kubectl(['diff', '--server-side', '--field-manager=argocd-controller', '-f', file], { allowFail: true });
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('');
+      expect(r.code).toBe(0);
+      const live = await getJson(['clusterremotesecret', name, '--show-managed-fields']);
+      expect(live.metadata.generation).toBe(1);
+      const ours = live.metadata.managedFields.filter((e: any) => e.manager === FIELD_MANAGER);
+      expect(ours.length).toBeGreaterThan(0);
+      for (const e of ours) expect([e.subresource, Object.keys(e.fieldsV1)]).toEqual(['status', ['f:status']]);
+    } finally {
+      await kubectl(['delete', 'clusterremotesecret', name, '--ignore-not-found']);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
