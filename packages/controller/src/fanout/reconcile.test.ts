@@ -5,7 +5,7 @@ import { ApiError, type KubeClient, type KubeRequest } from '@sealkit/kube';
 import { CLUSTER_REMOTE_SECRET_LABEL, type ClusterRemoteSecret, type NamespaceInfo } from '@sealkit/core';
 import { describe, expect, it } from 'vitest';
 import type { LiveRemoteSecret } from './plan.js';
-import { fanOutReadyState, PENDING_RECHECK_MS, reconcileClusterRemoteSecret, type FanOutReconcileDeps } from './reconcile.js';
+import { fanOutReadyState, reconcileClusterRemoteSecret, type FanOutReconcileDeps } from './reconcile.js';
 
 const rsSpec = { storeRef: { name: 'vault', kind: 'ClusterRemoteStore' }, data: [{ secretKey: 'p', remoteRef: { key: 'k', property: 'p' } }] };
 const crs = (spec: Record<string, unknown> = {}): ClusterRemoteSecret => ({
@@ -67,11 +67,19 @@ describe('reconcileClusterRemoteSecret', () => {
     expect(statuses[0]).toMatchObject({ matchedNamespaces: 2, provisionedNamespaces: 2, failedNamespaceCount: 0, failedNamespaces: null, observedGeneration: 2, conditions: [{ type: 'Ready', status: 'True', reason: 'Provisioned' }] });
   });
 
-  it('a create that conflicts (not in the cache yet) is looked at again soon, with no status guessed', async () => {
+  it('a create that conflicts (ours, not in the cache yet) is retried and reported as Provisioning, not as a failure', async () => {
     const { deps, statuses } = setup({ crs: crs(), namespaces: [ns('a')], fail: (q) => (q.method === 'POST' ? new ApiError(409, 'AlreadyExists', 'POST', q.path) : undefined) });
     const r = await reconcileClusterRemoteSecret('db', deps);
-    expect(r.work).toEqual({ kind: 'after', ms: PENDING_RECHECK_MS });
-    expect(statuses).toEqual([]);
+    expect(r).toMatchObject({ work: { kind: 'retry' }, outcome: 'waiting' });
+    expect(statuses[0]).toMatchObject({ matchedNamespaces: 1, provisionedNamespaces: 0, failedNamespaceCount: 0, conditions: [{ status: 'False', reason: 'Provisioning' }] });
+  });
+
+  it('ours being deleted in a matching namespace: Provisioning, looked at again (never a second object beside it)', async () => {
+    const { deps, requests, statuses } = setup({ crs: crs(), namespaces: [ns('a')], cached: [ours('a', { deleting: true })] });
+    const r = await reconcileClusterRemoteSecret('db', deps);
+    expect(r.work).toEqual({ kind: 'retry' });
+    expect(requests).toEqual([]);
+    expect(statuses[0]).toMatchObject({ provisionedNamespaces: 0, conditions: [{ reason: 'Provisioning' }] });
   });
 
   it('a refused write is a failure for that namespace (status and reason, no body) and is retried', async () => {
@@ -103,8 +111,9 @@ describe('reconcileClusterRemoteSecret', () => {
 describe('fanOutReadyState', () => {
   it('names the first failures, says when nothing matches', () => {
     const f = (n: string) => ({ namespace: n, reason: 'RemoteSecretNotOwned', message: 'm' });
-    expect(fanOutReadyState(5, 1, [f('a'), f('b'), f('c'), f('d')], 'db')).toEqual({ ready: false, reason: 'NamespacesFailed', message: '4 of 5 namespaces failed: a (RemoteSecretNotOwned), b (RemoteSecretNotOwned), c (RemoteSecretNotOwned), ...; see status.failedNamespaces' });
-    expect(fanOutReadyState(0, 0, [], 'db')).toMatchObject({ ready: true, reason: 'NoMatchingNamespaces' });
-    expect(fanOutReadyState(1, 1, [], 'db')).toEqual({ ready: true, reason: 'Provisioned', message: 'RemoteSecret db in 1 namespace' });
+    expect(fanOutReadyState(5, 1, [f('a'), f('b'), f('c'), f('d')], 0, 'db')).toEqual({ ready: false, reason: 'NamespacesFailed', message: '4 of 5 namespaces failed: a (RemoteSecretNotOwned), b (RemoteSecretNotOwned), c (RemoteSecretNotOwned), ...; see status.failedNamespaces' });
+    expect(fanOutReadyState(0, 0, [], 0, 'db')).toMatchObject({ ready: true, reason: 'NoMatchingNamespaces' });
+    expect(fanOutReadyState(2, 1, [], 1, 'db')).toMatchObject({ ready: false, reason: 'Provisioning', message: expect.stringMatching(/^1 of 2 namespaces not provisioned yet/) });
+    expect(fanOutReadyState(1, 1, [], 0, 'db')).toEqual({ ready: true, reason: 'Provisioned', message: 'RemoteSecret db in 1 namespace' });
   });
 });

@@ -31,15 +31,12 @@ export interface FanOutReconcileDeps {
 
 export interface FanOutResult {
   work: WorkResult;
-  /** invalid | gone | synced | failed | pending */
+  /** invalid | gone | synced | failed | waiting */
   outcome: string;
   created: number;
   updated: number;
   deleted: number;
 }
-
-/** How soon to look again when our own writes have not reached the cache yet. */
-export const PENDING_RECHECK_MS = 1000;
 
 function ownerRef(plan: ClusterRemoteSecretPlan) {
   return { apiVersion: REMOTE_API_VERSION, kind: CLUSTER_REMOTE_SECRET_KIND, name: plan.name, uid: plan.uid, controller: true, blockOwnerDeletion: true };
@@ -131,11 +128,17 @@ async function pool<T>(fns: (() => Promise<T>)[], limit: number): Promise<T[]> {
   return out;
 }
 
-/** The Ready condition's state for the counts. */
-export function fanOutReadyState(matched: number, provisioned: number, failed: FailedNamespace[], remoteSecretName: string): { ready: boolean; reason: string; message: string } {
+/**
+ * The Ready condition's state for the counts. `waiting`: matching namespaces neither provisioned
+ * nor failed (ours still being deleted there, or a write that met a conflict: retried).
+ */
+export function fanOutReadyState(matched: number, provisioned: number, failed: FailedNamespace[], waiting: number, remoteSecretName: string): { ready: boolean; reason: string; message: string } {
   if (failed.length > 0) {
     const shown = failed.slice(0, 3).map((f) => `${f.namespace} (${f.reason})`).join(', ');
     return { ready: false, reason: 'NamespacesFailed', message: `${failed.length} of ${matched} namespaces failed: ${shown}${failed.length > 3 ? ', ...' : ''}; see status.failedNamespaces` };
+  }
+  if (waiting > 0) {
+    return { ready: false, reason: 'Provisioning', message: `${waiting} of ${matched} namespaces not provisioned yet (a RemoteSecret of ours still being deleted there, or a write that met a conflict); retrying` };
   }
   if (matched === 0) return { ready: true, reason: 'NoMatchingNamespaces', message: 'no namespace matches spec.namespaceSelector or spec.namespaces' };
   return { ready: true, reason: 'Provisioned', message: `RemoteSecret ${remoteSecretName} in ${provisioned} namespace${provisioned === 1 ? '' : 's'}` };
@@ -179,30 +182,29 @@ export async function reconcileClusterRemoteSecret(name: string, d: FanOutReconc
     pool(fan.delete.map((rs) => () => remove(d, rs)), limit),
   ]);
   const failed = [...fan.failed];
-  let pending = fan.waiting.length;
+  let waiting = fan.waiting.length;
   let provisioned = fan.upToDate.length;
   for (const r of [...created, ...updated]) {
     if (r === 'done') provisioned++;
-    else if (r === 'pending') pending++;
+    else if (r === 'pending') waiting++;
     else failed.push(r);
   }
   for (const r of deleted) {
-    if (r === 'pending') pending++;
-    else if (r !== 'done') d.log?.('warn', 'could not delete a RemoteSecret that no longer matches; will retry', { clusterRemoteSecret: name, namespace: r.namespace, reason: r.reason });
+    if (r !== 'done' && r !== 'pending') d.log?.('warn', 'could not delete a RemoteSecret that no longer matches; will retry', { clusterRemoteSecret: name, namespace: r.namespace, reason: r.reason });
   }
   const counts = { created: created.filter((r) => r === 'done').length, updated: updated.filter((r) => r === 'done').length, deleted: deleted.filter((r) => r === 'done').length };
   if (counts.created + counts.updated + counts.deleted > 0) d.log?.('info', 'fanned out', { clusterRemoteSecret: name, matched: fan.matched.length, ...counts });
-  const deleteFailed = deleted.some((r) => r !== 'done' && r !== 'pending');
-  // Our own writes are not in the cache yet (or a conflict): the status would be a guess, look again soon.
-  if (pending > 0) return { work: { kind: 'after', ms: PENDING_RECHECK_MS }, outcome: 'pending', ...counts };
+  const deleteUnfinished = deleted.some((r) => r !== 'done');
   failed.sort((a, b) => a.namespace.localeCompare(b.namespace));
   await writeStatus(d, crs, {
     matchedNamespaces: fan.matched.length,
     provisionedNamespaces: provisioned,
     failedNamespaceCount: failed.length,
     ...(failed.length ? { failedNamespaces: failed.slice(0, MAX_FAILED_NAMESPACES_LISTED) } : {}),
-  }, fanOutReadyState(fan.matched.length, provisioned, failed, plan.remoteSecretName));
-  // A foreign RemoteSecret is retried when it changes or goes (informer events), write failures with backoff.
-  const retry = deleteFailed || failed.some((f) => f.reason !== 'RemoteSecretNotOwned');
-  return { work: retry ? { kind: 'retry' } : { kind: 'done' }, outcome: failed.length ? 'failed' : 'synced', ...counts };
+  }, fanOutReadyState(fan.matched.length, provisioned, failed, waiting, plan.remoteSecretName));
+  // Looked at again with backoff: write failures, conflicts, unfinished deletions (an informer event
+  // comes sooner when one is only the cache catching up). A foreign RemoteSecret is looked at again
+  // when it changes or goes (informer events), not in a loop.
+  const retry = waiting > 0 || deleteUnfinished || failed.some((f) => f.reason !== 'RemoteSecretNotOwned');
+  return { work: retry ? { kind: 'retry' } : { kind: 'done' }, outcome: failed.length ? 'failed' : waiting ? 'waiting' : 'synced', ...counts };
 }
