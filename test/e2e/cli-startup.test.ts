@@ -132,6 +132,43 @@ describe('the code cache of the bundle', () => {
   });
 });
 
+describe('the bundle of the everyday commands', () => {
+  it('runs seal and unseal; every other command runs from the full bundle', async () => {
+    // --debug prints the stack, which names the file the code ran from.
+    const seal = await run(['seal', '--debug', '--cert', path.join(dir, 'no-such.pub')], { input: 'x' });
+    expect(seal.code).toBe(1);
+    expect(seal.stderr).toMatch(/bundle\/sealkit-everyday\.cjs:\d+/);
+    const unseal = await run(['unseal', '--debug', '--key', path.join(dir, 'no-such.key')], { input: 'x' });
+    expect(unseal.code).toBe(1);
+    expect(unseal.stderr).toMatch(/bundle\/sealkit-everyday\.cjs:\d+/);
+    const inspect = await run(['--debug', 'inspect', '-f', path.join(dir, 'no-such.yaml')]);
+    expect(inspect.code).toBe(1);
+    expect(inspect.stderr).toMatch(/bundle\/sealkit\.cjs:\d+/);
+    expect(inspect.stderr).not.toMatch(/sealkit-everyday/);
+  });
+
+  it('is optional: without it the full bundle runs those commands too, with the same output', async () => {
+    const copy = path.join(dir, 'cli-without-everyday');
+    mkdirSync(copy);
+    for (const part of ['bin', 'dist']) cpSync(path.join(CLI_DIR, part), path.join(copy, part), { recursive: true, preserveTimestamps: true });
+    cpSync(path.join(CLI_DIR, 'package.json'), path.join(copy, 'package.json'));
+    symlinkSync(path.join(CLI_DIR, 'node_modules'), path.join(copy, 'node_modules'));
+    rmSync(path.join(copy, 'dist', 'bundle', 'sealkit-everyday.cjs'));
+    const runIn = (bin: string, args: string[], input = '') => spawnSync(process.execPath, [bin, ...args], { input, encoding: 'utf8', env: { ...process.env, NODE_DISABLE_COMPILE_CACHE: '1', KUBECONFIG: path.join(dir, 'none') } });
+    const keys = path.join(dir, 'keys-everyday');
+    expect(runIn(path.join(CLI_DIR, 'bin', 'sealkit.js'), ['keygen', '--out', keys]).status).toBe(0);
+    for (const args of [['seal', '--help'], ['unseal', '--help'], ['seal', '--cert', path.join(keys, 'sealkit.pub'), '-o', 'xml'], ['seal', '--cret', 'x'], ['unseal', '--key', path.join(keys, 'sealkit.key')]]) {
+      const everyday = runIn(path.join(CLI_DIR, 'bin', 'sealkit.js'), args, 'kind: Secret\n');
+      const full = runIn(path.join(copy, 'bin', 'sealkit.js'), args, 'kind: Secret\n');
+      expect({ args, status: full.status, stdout: full.stdout, stderr: full.stderr }).toEqual({ args, status: everyday.status, stdout: everyday.stdout, stderr: everyday.stderr });
+    }
+    const sealed = runIn(path.join(copy, 'bin', 'sealkit.js'), ['seal', '--cert', path.join(keys, 'sealkit.pub')], 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\n  namespace: b\ndata:\n  k: dg==\n');
+    expect(sealed.status, sealed.stderr).toBe(0);
+    const opened = runIn(path.join(CLI_DIR, 'bin', 'sealkit.js'), ['unseal', '--key', path.join(keys, 'sealkit.key')], sealed.stdout);
+    expect(opened.stdout).toContain('  k: dg==');
+  });
+});
+
 describe('stdin and stdout without the process streams', () => {
   it('writes a large output whole to a pipe in non-blocking mode, and reads stdin from one', () => {
     // Python holds both pipes in O_NONBLOCK and reads slowly, so the CLI's synchronous writes meet

@@ -2,8 +2,10 @@
  * What the bin shims run. CommonJS (a .cts file) so that a start goes through neither Node's ESM
  * loader nor any module of ours but this one; it imports only Node built-ins.
  *
- * The CLI itself is the bundle (dist/bundle/sealkit.cjs, scripts/bundle.mjs): one CommonJS file
- * in which each command's code is evaluated only when that command runs. It is compiled here with
+ * The CLI itself is a bundle (scripts/bundle.mjs): one CommonJS file in which each command's code
+ * is evaluated only when that command runs; dist/bundle/sealkit-everyday.cjs for the everyday
+ * commands its first line names (seal, unseal), dist/bundle/sealkit.cjs for everything else. It is
+ * compiled here with
  * a V8 code cache of our own rather than Node's compile cache: Node caches a module right after
  * compiling it, so only its top-level code, and every function a run calls was compiled again on
  * each run. The cache written here is taken after a successful run, so it holds the bytecode of
@@ -48,14 +50,31 @@ function privateDir(dir: string): boolean {
   return info.isDirectory() && (uid === undefined || info.uid === uid) && (info.mode & 0o077) === 0;
 }
 
-/** dist/bundle/sealkit.cjs's first line names a hash of its content (scripts/bundle.mjs). */
-const BUNDLE_ID = /^\/\/ sealkit bundle ([0-9a-f]{16,64})\n/;
+/** A bundle's first line: the build's id (a hash of both bundles), and for the everyday bundle its commands. */
+const BUNDLE_HEADER = /^\/\/ sealkit bundle ([0-9a-f]{16,64})(?: commands=([a-z,-]+))?\n/;
+
+/** The everyday bundle when it holds the command `argv` names, else the full one. */
+function pickBundle(dir: string, argv: readonly string[]): string {
+  const everyday = path.join(dir, 'sealkit-everyday.cjs');
+  try {
+    const fd = fs.openSync(everyday, 'r');
+    const head = Buffer.alloc(256);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    fs.closeSync(fd);
+    const commands = BUNDLE_HEADER.exec(head.toString('latin1', 0, n))?.[2]?.split(',') ?? [];
+    if (argv[0] !== undefined && commands.includes(argv[0])) return everyday;
+  } catch {
+    // No everyday bundle: the full one does everything.
+  }
+  return path.join(dir, 'sealkit.cjs');
+}
 
 /**
- * Where the code cache of one command of this bundle lives: a directory per Node version,
- * architecture and bundle (V8 itself only checks a cache against the source's length, its version
- * and its flags, so the bundle's content hash is what keeps a cache from being used for another
- * bundle), a file per command. A cache for an unknown word is never written (see launch).
+ * Where the code cache of one command of this build lives: a directory per Node version,
+ * architecture and build (V8 itself only checks a cache against the source's length, its version
+ * and its flags, so the bundles' content hash is what keeps a cache from being used for another
+ * bundle), a file per command (a command always runs from the same bundle of a build). A cache is
+ * written only after a successful run (see loadBundle).
  */
 function codeCacheFile(cacheDir: string, bundleId: string, argv: readonly string[]): { dir: string; file: string } {
   const dir = path.join(cacheDir, `${process.version}-${process.arch}-bundle-${bundleId}`);
@@ -104,7 +123,7 @@ function writeCache(cacheDir: string, dir: string, file: string, data: Buffer): 
  */
 function loadBundle(bundle: string, argv: readonly string[], cacheDir: string | undefined): Main {
   const source = fs.readFileSync(bundle, 'utf8');
-  const id = BUNDLE_ID.exec(source)?.[1];
+  const id = BUNDLE_HEADER.exec(source)?.[1];
   const cache = cacheDir !== undefined && id !== undefined ? codeCacheFile(cacheDir, id, argv) : undefined;
   const cachedData = cache === undefined ? undefined : readCache(cache.file);
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, {
@@ -142,10 +161,9 @@ function bundleIsCurrent(bundle: string): boolean {
 async function launch(name: string): Promise<void> {
   const argv = process.argv.slice(2);
   const cacheDir = userCacheDir();
-  const bundle = path.join(__dirname, 'bundle', 'sealkit.cjs');
   let main: Main;
-  if (bundleIsCurrent(bundle)) {
-    main = loadBundle(bundle, argv, cacheDir);
+  if (bundleIsCurrent(path.join(__dirname, 'bundle', 'sealkit.cjs'))) {
+    main = loadBundle(pickBundle(path.join(__dirname, 'bundle'), argv), argv, cacheDir);
   } else {
     // tsc's output, many ES modules: Node's own compile cache (it covers what is compiled after it is enabled).
     if (cacheDir !== undefined) nodeModule.enableCompileCache(cacheDir);

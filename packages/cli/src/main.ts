@@ -12,19 +12,36 @@ import { processIo, type Io } from './io.js';
 const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<RegisterCommand>]> = [
   ['seal', async () => (await import('./commands/seal.js')).registerSeal],
   ['unseal', async () => (await import('./commands/unseal.js')).registerUnseal],
-  ['keygen', async () => (await import('./commands/keygen.js')).registerKeygen],
-  ['inspect', async () => (await import('./commands/inspect.js')).registerInspect],
-  ['cert', async () => (await import('./commands/cert.js')).registerCert],
-  ['validate', async () => (await import('./commands/validate.js')).registerValidate],
-  ['reseal', async () => (await import('./commands/reseal.js')).registerReseal],
-  ['migrate', async () => (await import('./commands/migrate.js')).registerMigrate],
-  ['ref', async () => (await import('./commands/ref.js')).registerRef],
-  ['set', async () => (await import('./commands/set.js')).registerSet],
-  ['edit', async () => (await import('./commands/edit.js')).registerEdit],
-  ['scan', async () => (await import('./commands/scan.js')).registerScan],
-  ['hook', async () => (await import('./commands/hook.js')).registerHook],
-  ['completion', async () => (await import('./commands/completion.js')).registerCompletion],
+  // Not in the bundle of the everyday commands (the bundler drops this branch and their code there).
+  ...(typeof SEALKIT_EVERYDAY_BUNDLE === 'boolean' && SEALKIT_EVERYDAY_BUNDLE ? [] : otherCommands()),
 ];
+
+/** The rest of the commands, in --help's order after the everyday ones. */
+function otherCommands(): ReadonlyArray<readonly [name: string, load: () => Promise<RegisterCommand>]> {
+  return [
+    ['keygen', async () => (await import('./commands/keygen.js')).registerKeygen],
+    ['inspect', async () => (await import('./commands/inspect.js')).registerInspect],
+    ['cert', async () => (await import('./commands/cert.js')).registerCert],
+    ['validate', async () => (await import('./commands/validate.js')).registerValidate],
+    ['reseal', async () => (await import('./commands/reseal.js')).registerReseal],
+    ['migrate', async () => (await import('./commands/migrate.js')).registerMigrate],
+    ['ref', async () => (await import('./commands/ref.js')).registerRef],
+    ['set', async () => (await import('./commands/set.js')).registerSet],
+    ['edit', async () => (await import('./commands/edit.js')).registerEdit],
+    ['scan', async () => (await import('./commands/scan.js')).registerScan],
+    ['hook', async () => (await import('./commands/hook.js')).registerHook],
+    ['completion', async () => (await import('./commands/completion.js')).registerCompletion],
+  ];
+}
+
+/**
+ * The everyday commands: scripts/bundle.mjs also builds a small bundle with only these (the first
+ * entries of COMMANDS), which the launcher runs when the command line starts with one of them, so
+ * their start does not pay for the code of the others (V8 creates every function of a file it
+ * compiles, used or not). Set by the bundler to true in that bundle; undefined in tsc's output.
+ */
+export const EVERYDAY_COMMANDS = ['seal', 'unseal'] as const;
+declare const SEALKIT_EVERYDAY_BUNDLE: boolean | undefined;
 
 /** Commands that need the whole tree loaded (the completion script describes every command). */
 const NEEDS_ALL = new Set(['completion']);
