@@ -373,6 +373,23 @@ async function fanOut() {
   }
   const convergeMs = now() - t;
   const m = await ctl.metrics({ store: `ClusterRemoteStore/${store}` });
+  // Baseline in the same run: the same 1,000 RemoteSecrets written by hand (kubectl create), as
+  // without ClusterRemoteSecrets, under other names in the same namespaces.
+  const direct = namespaces.flatMap((ns) => Array.from({ length: FAN_REFS }, (_, i) => ({
+    apiVersion: 'sealkit.dev/v1alpha1',
+    kind: 'RemoteSecret',
+    metadata: { name: `direct-${i}`, namespace: ns },
+    spec: crss.find((o) => o.metadata.name === `${prefix}-${i}`).spec.template.spec,
+  })));
+  const td = now();
+  await kubectl(['create', '-f', '-'], list(direct));
+  for (;;) {
+    const items = JSON.parse(await kubectl(['get', 'remotesecrets', '-A', '-o', 'json'])).items.filter((o) => o.metadata.namespace.startsWith(`bench-fan-${sfx}-`) && o.metadata.name.startsWith('direct-'));
+    if (items.filter(isReady).length >= total) break;
+    if (now() - td > 900_000) throw new Error('fan-out baseline: the RemoteSecrets written by hand were not all Ready after 15 minutes');
+    await sleep(1000);
+  }
+  const directMs = now() - td;
   await ctl.stop();
   // Sanity: a sample of Secrets holds the right values.
   for (const i of [0, FAN_REFS - 1]) {
@@ -392,6 +409,7 @@ async function fanOut() {
   const audited = [...perPath.values()];
   const requests = m.reads + m.logins + m.renewals + m.other;
   console.log(`converge: ${ready}/${total} RemoteSecrets Ready and reported provisioned by their ClusterRemoteSecrets in ${(convergeMs / 1000).toFixed(1)} s`);
+  console.log(`baseline: the same ${total} RemoteSecrets written with kubectl create: Ready in ${(directMs / 1000).toFixed(1)} s -> fan-out / by hand = ${(convergeMs / directMs).toFixed(2)}x`);
   console.log(`Vault requests for ${FAN_NAMESPACES} namespaces x ${FAN_REFS} references: ${requests} (reads ${m.reads}, logins/token checks ${m.logins}, renewals ${m.renewals}, other ${m.other}; ${m.shared} reads shared)`);
   console.log(`reads per path (Vault audit log, ${FAN_REFS} paths): min ${Math.min(...audited)}, max ${Math.max(...audited)}, total ${audited.reduce((a, b) => a + b, 0)}; vs. one read per RemoteSecret: ${m.reads}/${total} = ${(m.reads / total).toFixed(3)}x`);
   const goal = Math.max(...audited) === 1 && m.reads === FAN_REFS;
