@@ -16,8 +16,8 @@ import { RemoteError } from '../../packages/controller/src/remote/errors.js';
 import { systemClock } from '../../packages/controller/src/runtime/clock.js';
 import { readRemoteKv, writeRemoteKv } from '../../packages/controller/src/push/vault-kv.js';
 import { ControllerProcess } from './lib/controller-process.js';
-import { apply, controllerIdentity, createNamespace, getJson, kubectl, suffix, waitFor } from './lib/kube.js';
-import { PrivateVault, counter, createToken, ensureMount, ensureRemoteCrds, secretOf, vault, vaultStore, waitRemote, type VaultTarget } from './remote-support.js';
+import { apply, controllerIdentity, createNamespace, decoded, getJson, kubectl, suffix, waitFor } from './lib/kube.js';
+import { PrivateVault, counter, createToken, ensureMount, ensureRemoteCrds, remoteSecret, secretOf, vault, vaultStore, waitRemote, type VaultTarget } from './remote-support.js';
 
 let sfx: string;
 let ctlNs: string;
@@ -26,6 +26,7 @@ let ctl: ControllerProcess;
 let pv: PrivateVault;
 let target: VaultTarget;
 let token: string;
+let kubeconfig: string;
 const work = mkdtempSync(path.join(tmpdir(), 'sealkit-push-'));
 const auditLog = path.join(work, 'audit.log');
 const earlierLogs: string[] = [];
@@ -77,7 +78,7 @@ beforeAll(async () => {
   values.push(token);
   ctlNs = await createNamespace('pushc');
   app = await createNamespace('push');
-  const kubeconfig = await controllerIdentity(ctlNs);
+  kubeconfig = await controllerIdentity(ctlNs);
   const auth = { token: { secretRef: { name: 'vault-token', key: 'token' } } };
   await apply([
     secretOf('vault-token', app, { token }),
@@ -146,12 +147,33 @@ describe('PushSecret: a Secret written to Vault KV', () => {
     await waitFor('the new api token in Vault', async () => (await kv2Data(`${sfx}/api`))?.token === `api-${sfx}-2`, 30_000);
     expect((await kv2Meta(`${sfx}/api`)).current_version).toBe(2);
 
+    // A RemoteSecret of the same store reads the key before the change (its read is shared for 30 s) ...
+    const readBack = (name: string) => remoteSecret(app, name, { storeRef: { name: 'v2' }, data: [{ secretKey: 'password', remoteRef: { key: `${sfx}/db`, property: 'db_password' } }] });
+    await apply(readBack('read-back-1'));
+    await waitRemote(app, 'read-back-1');
     await kubectl(['patch', 'secret', 'db', '-n', app, '--type', 'merge', '-p', JSON.stringify({ data: { password: Buffer.from(password).toString('base64') } })]);
     await waitFor('the new password in both mounts', async () => (await kv2Data(`${sfx}/db`))?.db_password === password && (await kv1Data(`${sfx}/db`))?.password === password, 30_000);
     expect((await kv2Meta(`${sfx}/db`)).current_version).toBe(2);
     const p2 = await waitFor('status version 2', async () => ((await getPush('db-v2'))?.status?.pushed?.version === 2 ? getPush('db-v2') : undefined));
     expect(p2.status.pushed.version).toBe(2);
     expect(auditedWrites(`kv1/${sfx}/db`)).toBe(2);
+    // ... and one created right after the push reads the pushed value, not that shared read.
+    await apply(readBack('read-back-2'));
+    await waitRemote(app, 'read-back-2');
+    expect(decoded(await getJson(['secret', 'read-back-2', '-n', app])).password).toBe(password);
+  });
+
+  it('a controller restart writes nothing: the status says which version is its own, and Vault holds it', async () => {
+    await ctl.stop();
+    earlierLogs.push(ctl.logText());
+    const versions = (await kv2Meta(`${sfx}/db`)).current_version;
+    const v1Writes = auditedWrites(`kv1/${sfx}/db`);
+    ctl = await ControllerProcess.start({ kubeconfig, namespace: ctlNs, watchNamespaces: [app], identity: 'push-e2e-2' });
+    await waitFor('both pushed keys compared by the new controller, twice', async () => (await vaultOps('read')) >= 4, 30_000);
+    expect(await vaultOps('write')).toBe(0);
+    expect((await kv2Meta(`${sfx}/db`)).current_version).toBe(versions);
+    expect(auditedWrites(`kv1/${sfx}/db`)).toBe(v1Writes);
+    expect((await waitRemote(app, 'db-v2', 'True', 'Synced', 5_000, 'pushsecret')).status.pushed.version).toBe(versions);
   });
 
   it('KV v2: a newer version written by someone else is never overwritten: Conflict in status and an Event, until a forced push', async () => {

@@ -27,7 +27,7 @@ function setup(o: { ps: Partial<PushSecret['spec']>; status?: PushSecret['status
       return { version: 1 };
     },
   } as unknown as VaultApi;
-  const client = { plan: store, kvVersion: async () => 'v2', run: <T>(fn: (a: VaultApi) => Promise<T>) => fn(api) } as unknown as StoreClient;
+  const client = { plan: store, kvVersion: async () => 'v2', run: <T>(fn: (a: VaultApi) => Promise<T>) => fn(api), forgetReads: () => undefined } as unknown as StoreClient;
   const deps: PushReconcileDeps = {
     getPushSecret: () => ps,
     resolveStore: async () => store,

@@ -46,9 +46,12 @@ export async function writeRemoteKv(client: StoreClient, remote: RemoteKv, key: 
   try {
     if (remote.kvVersion === 'v1') {
       await client.run((api) => api.write(remote.path, data));
+      client.forgetReads(key);
       return undefined;
     }
     const written = await client.run((api) => api.write(remote.path, { options: { cas: cas ?? 0 }, data }));
+    // RemoteSecrets of the same store reading this key must not be served the value before the push.
+    client.forgetReads(key);
     return typeof written?.version === 'number' ? written.version : undefined;
   } catch (err) {
     if (isCasMismatch(err)) {
@@ -63,6 +66,7 @@ export async function deleteRemoteKv(client: StoreClient, remote: RemoteKv, key:
   const path = remote.kvVersion === 'v2' ? kvMetadataPath(client.plan.mount, key) : remote.path;
   try {
     await client.run((api) => api.delete(path));
+    client.forgetReads(key);
   } catch (err) {
     if (err instanceof VaultRequestError && err.status === 404) return;
     throw failure(client, err, `deleting key "${key}"`, key, remote.kvVersion);

@@ -199,6 +199,12 @@ export class StoreClient {
     }, (outcome, ageMs) => outcome.found || ageMs <= NEGATIVE_SHARE_MS);
   }
 
+  /** After a write to `key` (a PushSecret): the reads of it shared so far are stale. */
+  forgetReads(key: string): void {
+    const kv = this.kvVersionKnown;
+    if (kv) this.reads.invalidate(`${this.key}#${this.plan.fingerprint}|${kvReadPath(this.plan.mount, key, kv)}|`);
+  }
+
   close(): Promise<void> {
     this.reads.invalidate(`${this.key}#`);
     return this.session.close();
