@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { requireKube, requireVault } from '../infra/env.js';
 import { ControllerProcess } from './lib/controller-process.js';
-import { apply, controllerIdentity, createNamespace, decoded, getJson, kubectl, sleep, suffix, waitFor } from './lib/kube.js';
+import { REPO, apply, controllerIdentity, createNamespace, decoded, getJson, kubectl, run, sleep, suffix, waitFor } from './lib/kube.js';
 import { counter, createToken, ensureRemoteCrds, kv2Put, ready, remoteSecret, secretOf, vault, vaultStore, waitRemote } from './remote-support.js';
 
 let sfx: string;
@@ -23,6 +23,7 @@ let crsName: string;
 let storeName: string;
 let ctl: ControllerProcess;
 let kubeconfig: string;
+let readerToken: string;
 const earlierLogs: string[] = []; // logs of controller processes stopped during the suite
 const NS: Record<'a1' | 'a2' | 'foreign' | 'other' | 'late' | 'tolabel', string> = {} as never;
 const RS = 'app-secrets';
@@ -89,7 +90,8 @@ beforeAll(async () => {
   await kv2Put('secret', `${P}/api`, { token: track('fan-api-token-Lp9') });
   const policy = `sealkit-fan-${sfx}`;
   await vault('PUT', `sys/policies/acl/${policy}`, { policy: `path "secret/data/${P}/*" { capabilities = ["read"] }` });
-  const token = track(await createToken([policy]));
+  readerToken = track(await createToken([policy]));
+  const token = readerToken;
   await apply([
     secretOf('vault-token', ctlNs, { token }),
     vaultStore('', storeName, { server: v.addr, mount: 'secret', kvVersion: 'v2', auth: { token: { secretRef: { name: 'vault-token', namespace: ctlNs, key: 'token' } } } }, 'ClusterRemoteStore'),
@@ -246,6 +248,24 @@ describe('ClusterRemoteSecret', () => {
       for (const e of ours) expect([e.subresource, Object.keys(e.fieldsV1)]).toEqual(['status', ['f:status']]);
     } finally {
       await kubectl(['delete', 'clusterremotesecret', name, '--ignore-not-found']);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('sealkit ref --check -f resolves a ClusterRemoteSecret\'s references against Vault (the user\'s token), printing no value', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sealkit-crs-check-'));
+    const file = path.join(dir, 'crs.yaml');
+    const t = template();
+    t.spec.data = [...t.spec.data, { secretKey: 'nope', remoteRef: { key: `${P}/db`, property: 'missing' } }];
+    writeFileSync(file, stringify({ apiVersion: 'sealkit.dev/v1alpha1', kind: 'ClusterRemoteSecret', metadata: { name: crsName }, spec: { namespaceSelector: {}, template: t } }));
+    try {
+      const r = await run(process.execPath, [path.join(REPO, 'packages/cli/bin/sealkit.js'), 'ref', '--check', '-f', file], { env: { ...process.env, VAULT_ADDR: requireVault().addr, VAULT_TOKEN: readerToken }, allowFail: true });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`ClusterRemoteSecret/${crsName}: password: ok: secret/${P}/db property password (version 1)`);
+      expect(r.stderr).toContain(`ClusterRemoteSecret/${crsName}: token: ok: secret/${P}/api property token (version 1)`);
+      expect(r.stderr).toMatch(new RegExp(`ClusterRemoteSecret/${crsName}: nope: MISSING: property missing in secret/${P}/db`));
+      for (const v of seeded) expect(r.stdout + r.stderr).not.toContain(v);
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -56,6 +56,26 @@ describe('ref --cluster', () => {
   });
 });
 
+describe('ref --check -f with a ClusterRemoteSecret', () => {
+  const crs = (template: Record<string, unknown>) => JSON.stringify({ apiVersion: 'sealkit.dev/v1alpha1', kind: 'ClusterRemoteSecret', metadata: { name: 'db' }, spec: { namespaces: ['a'], template } });
+  const env = { VAULT_ADDR: '', VAULT_TOKEN: '' };
+
+  it('checks it with the controller\'s rules, naming the template field', async () => {
+    const r = await run(['ref', '--check', '-f', '-'], { input: crs({ spec: { storeRef: { name: 'vault' } } }), env });
+    expectError(r, 1, /spec.template.spec.data or spec.dataFrom must list at least one entry/);
+  });
+
+  it('a valid one goes on to Vault (here: none configured, said so)', async () => {
+    const r = await run(['ref', '--check', '-f', '-'], { input: crs({ spec: { storeRef: { name: 'vault' }, data: [{ secretKey: 'p', remoteRef: { key: 'k', property: 'p' } }] } }), env });
+    expectError(r, 1, '--check needs VAULT_ADDR');
+  });
+
+  it('another kind is refused, naming both it accepts', async () => {
+    const r = await run(['ref', '--check', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' } }), env });
+    expectError(r, 1, 'is not a RemoteSecret or ClusterRemoteSecret');
+  });
+});
+
 describe('parseLabelSelector (kubectl -l syntax)', () => {
   it('reads every requirement form', () => {
     expect(parseLabelSelector('a=1,b==2,c!=3,d in (x, y),e notin (z),f,!g')).toEqual({

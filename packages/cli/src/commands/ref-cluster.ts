@@ -1,4 +1,4 @@
-import { BadInputError, CLUSTER_REMOTE_SECRET_KIND, REMOTE_API_VERSION, planClusterRemoteSecret, type LabelSelector, type LabelSelectorRequirement } from '@sealkit/core';
+import { BadInputError, CLUSTER_REMOTE_SECRET_KIND, REMOTE_API_VERSION, planClusterRemoteSecret, type LabelSelector, type LabelSelectorRequirement, type RemoteSecretPlan } from '@sealkit/core';
 import { UsageError } from '../errors.js';
 
 // `sealkit ref NAME --cluster --namespace-selector SELECTOR | --namespaces A,B | --all-namespaces`:
@@ -126,4 +126,13 @@ export function clusterManifest(remoteSecret: { metadata: Record<string, unknown
     throw new UsageError(msg, { hint: "see 'sealkit ref --help'" });
   }
   return manifest;
+}
+
+/**
+ * What `ref --check -f` resolves for a ClusterRemoteSecret manifest: its template, checked with the
+ * controller's rules (the whole object), reported under the kind's name instead of a namespace.
+ */
+export function clusterCheckPlan(value: unknown): RemoteSecretPlan {
+  const plan = planClusterRemoteSecret(value);
+  return { ...plan.remoteSecret, namespace: CLUSTER_REMOTE_SECRET_KIND, name: plan.name };
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import {
   BadInputError,
+  CLUSTER_REMOTE_SECRET_KIND,
   CLUSTER_REMOTE_STORE_KIND,
   CREATION_POLICIES,
   DELETION_POLICIES,
@@ -29,7 +30,7 @@ import { describeObject, parseManifests, readInput } from '../input/manifests.js
 import { formatManifests, type OutputFormat } from '../output/manifests.js';
 import type { RegisterCommand } from '../types.js';
 import { inputFileOption, namespaceOption, outputFormatOption, writeFileOption } from './options.js';
-import { checkClusterFlags, clusterManifest, type ClusterRefFlags } from './ref-cluster.js';
+import { checkClusterFlags, clusterCheckPlan, clusterManifest, type ClusterRefFlags } from './ref-cluster.js';
 import { dynamicRef, refuseDynamicOnly, type DynamicRefFlags } from './ref-dynamic.js';
 import { pushRef } from './ref-push.js';
 
@@ -189,7 +190,7 @@ async function ref(io: Io, name: string | undefined, flags: RefFlags, groups: Re
     if (flags.cluster) {
       manifests = [clusterManifest(manifest as { metadata: Record<string, unknown>; spec: unknown }, flags)];
       // --check reads the template's references once, labelled with the kind (no namespace yet).
-      plans = [{ ...planFromFlags(manifest, 'default'), namespace: 'ClusterRemoteSecret' }];
+      plans = [{ ...planFromFlags(manifest, 'default'), namespace: CLUSTER_REMOTE_SECRET_KIND }];
     } else {
       manifests = [manifest];
       plans = [planFromFlags(manifest)];
@@ -205,12 +206,13 @@ async function ref(io: Io, name: string | undefined, flags: RefFlags, groups: Re
     const objects = parseManifests(data, source);
     manifests = objects.map((o) => {
       const v = o.value as Record<string, unknown> | null;
-      if (!v || v.kind !== REMOTE_SECRET_KIND) throw new ExitError(`${describeObject(o)} is not a RemoteSecret`);
+      if (!v || (v.kind !== REMOTE_SECRET_KIND && v.kind !== CLUSTER_REMOTE_SECRET_KIND)) throw new ExitError(`${describeObject(o)} is not a RemoteSecret or ClusterRemoteSecret`);
       return v;
     });
     // The controller's own check, so a manifest that would fail in the cluster fails here first.
-    // A manifest without a namespace gets the one it would be applied to (-n, else "default").
-    plans = objects.map((o) => withContext(describeObject(o), () => planRemoteSecret(o.value, { namespace: flags.namespace ?? 'default' })));
+    // A manifest without a namespace gets the one it would be applied to (-n, else "default"); a
+    // ClusterRemoteSecret is checked as a whole and its template's references are resolved.
+    plans = objects.map((o) => withContext(describeObject(o), () => ((o.value as { kind?: unknown }).kind === CLUSTER_REMOTE_SECRET_KIND ? clusterCheckPlan(o.value) : planRemoteSecret(o.value, { namespace: flags.namespace ?? 'default' }))));
   }
   if (flags.check !== true && (flags.mount !== undefined || flags.kvVersion !== undefined)) {
     throw new UsageError('--mount and --kv-version only apply with --check');
