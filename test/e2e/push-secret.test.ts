@@ -252,6 +252,19 @@ describe('PushSecret: a Secret written to Vault KV', () => {
     expect((await events('api')).map((e) => e.reason)).toContain('RemoteKept');
   });
 
+  it('deletionPolicy Delete and a new remoteRef.key: the new key is pushed, the old one deleted', async () => {
+    const moving = (key: string) => pushSecret('moving', { storeRef: { name: 'v2' }, secretRef: { name: 'api' }, remoteRef: { key }, refreshInterval: '0', deletionPolicy: 'Delete' });
+    await apply(moving(`${sfx}/move-a`));
+    await waitRemote(app, 'moving', 'True', 'Synced', 30_000, 'pushsecret');
+    expect(await kv2Data(`${sfx}/move-a`)).toEqual({ token: `api-${sfx}-2` });
+    await apply(moving(`${sfx}/move-b`));
+    const moved = await waitRemote(app, 'moving', 'True', 'Synced', 30_000, 'pushsecret');
+    expect(moved.status.pushed).toMatchObject({ key: `${sfx}/move-b`, version: 1 });
+    expect(await kv2Data(`${sfx}/move-b`)).toEqual({ token: `api-${sfx}-2` });
+    expect(await v('GET', `secret/metadata/${sfx}/move-a`)).toMatchObject({ errors: [] });
+    expect((await events('moving')).map((e) => e.message).join('\n')).toContain(`Vault key "${sfx}/move-a" deleted with all its versions (spec.remoteRef.key changed`);
+  });
+
   it('no pushed value in any PushSecret status or Event message', async () => {
     const all = JSON.stringify([(await getJson(['pushsecrets', '-n', app])).items.map((o: any) => o.status), (await getJson(['events', '-n', app])).items.map((e: any) => e.message)]);
     for (const s of values) expect(all).not.toContain(s);

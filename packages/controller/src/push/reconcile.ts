@@ -142,6 +142,7 @@ class Pass {
     }
     if (decision.action === 'none') {
       const pushTime = record ? ps.status?.pushed?.pushTime : undefined;
+      await this.dropPreviousKey(client, store);
       await this.succeed(store, remote, desired, remote.kvVersion === 'v2' ? remote.state.version : undefined, pushTime);
       return { work: this.nextRefresh(), outcome: 'unchanged' };
     }
@@ -154,6 +155,7 @@ class Pass {
     const v = version !== undefined ? ` (version ${version})` : '';
     d.events.emit(this.ref, 'Normal', 'Pushed', `${Object.keys(desired).length} key(s) of Secret ${plan.secretName} written to Vault key "${plan.remoteKey}"${v}`);
     d.log?.('info', 'pushed to Vault', { namespace: plan.namespace, name: plan.name, key: plan.remoteKey, version, forced: force });
+    await this.dropPreviousKey(client, store);
     await this.succeed(store, remote, desired, version, isoSeconds(d.clock.now()));
     return { work: this.nextRefresh(), outcome: 'pushed' };
   }
@@ -167,6 +169,33 @@ class Pass {
     await this.d.patchMetadata(plan.namespace, plan.name, { resourceVersion: this.ps.metadata.resourceVersion ?? '', finalizers });
   }
 
+  /** Deletes `key` if it still holds what this PushSecret wrote (status.pushed); an Event says which. */
+  private async deleteIfOurs(client: StoreClient, store: StorePlan, key: string, why: string): Promise<'deleted' | 'kept'> {
+    const remote = await readRemoteKv(client, key);
+    const record = pushRecord(this.ps.status?.pushed, store, key, remote.kvVersion);
+    if (!remote.state.hasData && remote.state.version === 0) return 'deleted';
+    if (mayDeleteRemote({ remote: remote.state, kvVersion: remote.kvVersion, record })) {
+      await deleteRemoteKv(client, remote, key);
+      this.d.events.emit(this.ref, 'Normal', 'RemoteDeleted', `Vault key "${key}" deleted${remote.kvVersion === 'v2' ? ' with all its versions' : ''} (${why})`);
+      return 'deleted';
+    }
+    this.d.events.emit(this.ref, 'Warning', 'RemoteKept', `Vault key "${key}" was ${record ? `changed by someone else (version ${remote.state.version})` : 'not written by this PushSecret'}; it is kept`);
+    return 'kept';
+  }
+
+  /** spec.remoteRef.key changed under deletionPolicy Delete: the key pushed before goes (same store only). */
+  private async dropPreviousKey(client: StoreClient, store: StorePlan): Promise<void> {
+    const prev = this.ps.status?.pushed;
+    const plan = this.plan!;
+    if (plan.deletionPolicy !== 'Delete' || !prev || prev.store !== storeId(store) || prev.key === plan.remoteKey) return;
+    try {
+      await this.deleteIfOurs(client, store, prev.key, 'spec.remoteRef.key changed; deletionPolicy Delete');
+    } catch (err) {
+      // The new key is pushed: report it, and say the old one stays (the status forgets it now).
+      this.d.events.emit(this.ref, 'Warning', 'RemoteKept', `${asRemoteError(err).message}; the previous Vault key "${prev.key}" is kept`);
+    }
+  }
+
   /** Deleting with deletionPolicy Delete: the key goes if it still holds what this PushSecret wrote. */
   private async finalize(): Promise<PushReconcileResult> {
     const { d, ps } = this;
@@ -174,18 +203,7 @@ class Pass {
     try {
       const plan = (this.plan = planPushSecret(ps));
       const store = await d.resolveStore(plan);
-      const client = await d.client(store);
-      const remote = await readRemoteKv(client, plan.remoteKey);
-      const record = pushRecord(ps.status?.pushed, store, plan.remoteKey, remote.kvVersion);
-      if (!remote.state.hasData && remote.state.version === 0) {
-        outcome = 'deleted';
-      } else if (mayDeleteRemote({ remote: remote.state, kvVersion: remote.kvVersion, record })) {
-        await deleteRemoteKv(client, remote, plan.remoteKey);
-        outcome = 'deleted';
-        d.events.emit(this.ref, 'Normal', 'RemoteDeleted', `Vault key "${plan.remoteKey}" deleted${remote.kvVersion === 'v2' ? ' with all its versions' : ''} (deletionPolicy Delete)`);
-      } else {
-        d.events.emit(this.ref, 'Warning', 'RemoteKept', `Vault key "${plan.remoteKey}" was ${record ? `changed by someone else (version ${remote.state.version})` : 'not written by this PushSecret'}; it is kept`);
-      }
+      outcome = await this.deleteIfOurs(await d.client(store), store, plan.remoteKey, 'deletionPolicy Delete');
     } catch (err) {
       const e = asRemoteError(err);
       if (RETRY_ON_DELETE.has(e.reason)) return this.fail(e);
