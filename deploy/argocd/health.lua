@@ -1,6 +1,6 @@
 -- Argo CD health check for sealkit.dev SealedSecret, RemoteSecret, RemoteStore, ClusterRemoteStore, DynamicSecret,
--- PushSecret.
--- All six carry the same status: observedGeneration and a Ready condition with a reason.
+-- PushSecret, ClusterRemoteSecret.
+-- All seven carry the same status: observedGeneration and a Ready condition with a reason.
 --
 -- Healthy only when Ready=True was written for the generation in the spec now: a SealedSecret
 -- edited in Git keeps its old Ready=True until the controller has looked at the new values, and

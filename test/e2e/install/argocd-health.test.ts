@@ -23,7 +23,7 @@ type Health = { status: string; message?: string };
 
 const HEALTH_LUA = readFileSync(path.join(DEPLOY, 'argocd/health.lua'), 'utf8');
 const ARGOCD_CM = parse(readFileSync(path.join(DEPLOY, 'argocd/argocd-cm.yaml'), 'utf8'));
-const KINDS = ['SealedSecret', 'RemoteSecret', 'RemoteStore', 'ClusterRemoteStore', 'DynamicSecret', 'PushSecret'];
+const KINDS = ['SealedSecret', 'RemoteSecret', 'RemoteStore', 'ClusterRemoteStore', 'DynamicSecret', 'PushSecret', 'ClusterRemoteSecret'];
 const scriptDir = mkdtempSync(path.join(tmpdir(), 'sealkit-argocd-'));
 
 let lua: string;
@@ -234,6 +234,38 @@ describe('PushSecret, as the controller leaves it', () => {
       expect(h.message).toMatch(/^Conflict: /);
     } finally {
       await v.dispose();
+    }
+  });
+});
+
+describe('ClusterRemoteSecret, as the controller leaves it', () => {
+  it('provisioned: Healthy; a namespace where a RemoteSecret of that name is not ours: Degraded with NamespacesFailed', async () => {
+    const fan = (name: string, remoteName?: string) => ({
+      apiVersion: 'sealkit.dev/v1alpha1',
+      kind: 'ClusterRemoteSecret',
+      metadata: { name },
+      spec: {
+        namespaces: [app],
+        template: {
+          ...(remoteName ? { metadata: { name: remoteName } } : {}),
+          spec: { storeRef: { name: 'vault' }, data: [{ secretKey: 'password', remoteRef: { key: `argo-${sfx}/db`, property: 'password' } }] },
+        },
+      },
+    });
+    const ok = `argo-fan-${sfx}`;
+    const blocked = `argo-fan-blocked-${sfx}`;
+    try {
+      // Someone else's RemoteSecret where the second one would write its own.
+      await apply([remoteSecret(app, `hand-made-${sfx}`, { storeRef: { name: 'vault' }, data: [{ secretKey: 'password', remoteRef: { key: `argo-${sfx}/db`, property: 'password' } }] })]);
+      await apply([fan(ok), fan(blocked, `hand-made-${sfx}`)]);
+      const provisioned = await waitRemote('', ok, 'True', 'Provisioned', 30_000, 'clusterremotesecret');
+      expect(health(provisioned, 'Ready=True (Provisioned)')).toEqual({ status: 'Healthy', message: readyOf(provisioned).message });
+      const failed = await waitRemote('', blocked, 'False', 'NamespacesFailed', 30_000, 'clusterremotesecret');
+      const h = health(failed, 'Ready=False (NamespacesFailed)');
+      expect(h).toEqual({ status: 'Degraded', message: degradedMessage(failed) });
+      expect(h.message).toMatch(/^NamespacesFailed: /);
+    } finally {
+      await kubectl(['delete', 'clusterremotesecret', ok, blocked, '--ignore-not-found', '--wait=false'], { allowFail: true });
     }
   });
 });
