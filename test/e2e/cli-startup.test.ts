@@ -1,8 +1,9 @@
 /**
  * Start-up machinery of the built CLI: the bundled bin runs, and its V8 code cache lives only in
  * a directory the user owns (mode 0700), is skipped when that directory is open to others or
- * cannot be created, and is off with NODE_DISABLE_COMPILE_CACHE; one cache per command, written
- * after a successful run only, replaced when V8 rejects it, and keyed by the bundle's content.
+ * cannot be created, and is off with NODE_DISABLE_COMPILE_CACHE; one cache per command and set of
+ * flags, written after a successful run only, replaced when V8 rejects it, and keyed by the
+ * bundles' content. seal and unseal run from the everyday bundle, the rest from the full one.
  * Output written without process.stdout/stdin streams still reaches a non-blocking pipe whole.
  * (Speed itself is measured in bench/cli.mjs, not asserted here.)
  * SEALKIT_INFRA=none npx vitest run --project e2e test/e2e/cli-startup.test.ts
@@ -82,7 +83,7 @@ describe('the code cache of the bundle', () => {
     return path.join(target, dirs[0] as string);
   };
 
-  it('is one file per command, named after the bundle\'s content hash, written by a successful run only', async () => {
+  it('is one file per command and set of flags, named after the bundles\' content hash, written by a successful run only', async () => {
     const cache = path.join(dir, 'per-command');
     const env = { XDG_CACHE_HOME: cache };
     expectOk(await run(['--version'], { env }));
@@ -96,8 +97,13 @@ describe('the code cache of the bundle', () => {
     expect((await run(['keygen', '--no-such-flag'], { env })).code).toBe(2);
     expect(readdirSync(where)).toEqual(['sealkit.v8-cache']);
     expectOk(await run(['keygen', '--out', path.join(dir, 'keys')], { env }));
-    expect(readdirSync(where).sort()).toEqual(['keygen.v8-cache', 'sealkit.v8-cache']);
-    expect(statSync(path.join(where, 'keygen.v8-cache')).mode & 0o777).toBe(0o600);
+    expect(readdirSync(where).sort()).toEqual(['keygen.out.v8-cache', 'sealkit.v8-cache']);
+    expect(statSync(path.join(where, 'keygen.out.v8-cache')).mode & 0o777).toBe(0o600);
+    // Flags name the file (sorted, once each); their values and the arguments never do.
+    const pub = path.join(dir, 'keys', 'sealkit.pub');
+    expectOk(await run(['seal', '--scope=cluster', '--raw', '--cert', pub, '--cert', pub], { input: 'v', env }));
+    expectOk(await run(['seal', 'db', '-n', 'prod', '--from-literal', 'password=hunter2', '--cert', pub], { env }));
+    expect(readdirSync(where).sort()).toEqual(['keygen.out.v8-cache', 'seal.cert.from-literal.n.v8-cache', 'seal.cert.raw.scope.v8-cache', 'sealkit.v8-cache']);
   });
 
   it('is replaced when V8 rejects it, and the command gives the same output with a cache, without one and with a bad one', async () => {
@@ -110,7 +116,7 @@ describe('the code cache of the bundle', () => {
     const unseal = (environment: NodeJS.ProcessEnv) => run(['inspect', '-o', 'json'], { input: `apiVersion: sealkit.dev/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: a\n  namespace: b\n  annotations:\n    sealkit.dev/scope: cluster\nspec:\n  encryptedData:\n    k: ${sealed.stdout.trim()}\n`, env: environment });
     const first = await unseal(env);
     expectOk(first);
-    const file = path.join(bundleDir(cache), 'inspect.v8-cache');
+    const file = path.join(bundleDir(cache), 'inspect.o.v8-cache');
     const good = readFileSync(file);
     expect(good.length).toBeGreaterThan(1000);
     expect(await unseal(env)).toEqual(first);

@@ -5,11 +5,10 @@
  * The CLI itself is a bundle (scripts/bundle.mjs): one CommonJS file in which each command's code
  * is evaluated only when that command runs; dist/bundle/sealkit-everyday.cjs for the everyday
  * commands its first line names (seal, unseal), dist/bundle/sealkit.cjs for everything else. It is
- * compiled here with
- * a V8 code cache of our own rather than Node's compile cache: Node caches a module right after
- * compiling it, so only its top-level code, and every function a run calls was compiled again on
- * each run. The cache written here is taken after a successful run, so it holds the bytecode of
- * every function that run used; one cache per command (seal, unseal, ...), written once.
+ * compiled here with a V8 code cache of our own rather than Node's compile cache: Node caches a
+ * module right after compiling it, so only its top-level code, and every function a run calls was
+ * compiled again on each run. The cache written here is taken after a successful run, so it holds
+ * the bytecode of every function that run used; one cache per command and set of flags, written once.
  *
  * The bundle is used only when it is at least as new as tsc's last build (dist/.tsbuildinfo, which
  * tsc rewrites whenever it writes any file): after a bare `tsc -b` in a checkout the CLI runs the
@@ -70,16 +69,24 @@ function pickBundle(dir: string, argv: readonly string[]): string {
 }
 
 /**
- * Where the code cache of one command of this build lives: a directory per Node version,
+ * Where the code cache of one way of running a command lives: a directory per Node version,
  * architecture and build (V8 itself only checks a cache against the source's length, its version
  * and its flags, so the bundles' content hash is what keeps a cache from being used for another
- * bundle), a file per command (a command always runs from the same bundle of a build). A cache is
- * written only after a successful run (see loadBundle).
+ * bundle), a file per command and set of flags given (`seal.cert.f.w.v8-cache`): `seal --raw` and
+ * `seal -f A -w B` run different code, and a cache holds only what the run that wrote it used.
+ * Values and arguments never go into the name. A cache is written only after a successful run.
  */
 function codeCacheFile(cacheDir: string, bundleId: string, argv: readonly string[]): { dir: string; file: string } {
   const dir = path.join(cacheDir, `${process.version}-${process.arch}-bundle-${bundleId}`);
   const word = argv[0] !== undefined && /^[a-z][a-z-]{0,19}$/.test(argv[0]) ? argv[0] : 'sealkit';
-  return { dir, file: path.join(dir, `${word}.v8-cache`) };
+  const end = argv.indexOf('--');
+  const flags = new Set<string>();
+  for (const arg of (end < 0 ? argv : argv.slice(0, end)).slice(1)) {
+    const flag = /^--?([a-z][a-z0-9-]{0,39})(?:=|$)/.exec(arg)?.[1];
+    if (flag !== undefined) flags.add(flag);
+  }
+  const name = [word, ...[...flags].sort()].join('.').slice(0, 200);
+  return { dir, file: path.join(dir, `${name}.v8-cache`) };
 }
 
 function readCache(file: string): Buffer | undefined {
