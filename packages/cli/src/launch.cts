@@ -112,8 +112,13 @@ function writeCache(cacheDir: string, dir: string, file: string, data: Buffer): 
     }
     if (!privateDir(dir)) return;
     const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, data, { mode: 0o600, flag: 'wx' });
-    fs.renameSync(tmp, file);
+    try {
+      fs.writeFileSync(tmp, data, { mode: 0o600, flag: 'wx' });
+      fs.renameSync(tmp, file);
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      throw err;
+    }
     if (created) {
       for (const old of fs.readdirSync(cacheDir)) {
         if (old !== path.basename(dir) && /-bundle-[0-9a-f]+$/.test(old)) fs.rmSync(path.join(cacheDir, old), { recursive: true, force: true });
@@ -179,4 +184,4 @@ async function launch(name: string): Promise<void> {
   process.exitCode = await main(argv, undefined, name);
 }
 
-export = { launch, userCacheDir };
+export = { launch };
