@@ -160,7 +160,10 @@ describe('ClusterRemoteSecret', () => {
     t.metadata.labels = { team: 'b' };
     t.spec.data = [...t.spec.data, { secretKey: 'user', remoteRef: { key: `${P}/db`, property: 'username' } }];
     await kubectl(['patch', 'clusterremotesecret', crsName, '--type', 'merge', '-p', JSON.stringify({ spec: { template: t } })]);
-    await waitStatus('4 provisioned with the new template', (s) => s.provisionedNamespaces === 4);
+    // 120 s, not 60: a write that meets a conflict (the RemoteSecret changed since the controller's
+    // cache saw it) is retried with the queue's backoff, 1 s doubling; on a loaded host this wait once
+    // ran past 60 s in a full CI run with the status still counting a namespace as waiting.
+    await waitStatus('4 provisioned with the new template', (s) => s.provisionedNamespaces === 4, 120_000);
     for (const ns of [NS.a1, NS.a2, NS.late, NS.tolabel]) {
       const rs = await waitFor(`RemoteSecret ${ns}/${RS} updated`, async () => {
         const o = await getJson(['remotesecret', RS, '-n', ns]);
